@@ -1,0 +1,133 @@
+//! What a rule sees: one op of one statement, the schema it runs on, the
+//! engine facts at the target version, the release's transaction state, and
+//! the cost and phase analyses already made for the op.
+
+use super::compat::{PhaseNeed, Usage};
+use super::cost::{size_of, Assessment, Size, Technique};
+use super::stats::Stats;
+use crate::engine::{Engine, Version};
+use crate::facts::EngineFacts;
+use crate::rules::Rule;
+use crate::schema::Schema;
+use crate::sql::ir::{Name, Op, Statement};
+use crate::verdict::{Finding, Severity, Verdict};
+use std::collections::BTreeSet;
+
+/// Transaction and session state while walking a migration file.
+#[derive(Debug, Clone, Default)]
+pub struct TxState {
+    /// A transaction is open (explicit `BEGIN`, or the tool wraps the file).
+    pub in_transaction: bool,
+    /// The migration tool wraps the whole file in a transaction.
+    pub wrapped: bool,
+    /// `lock_timeout` (or the engine's equivalent) was set earlier in the file.
+    pub lock_timeout_set: bool,
+    /// Existing tables on which the open transaction holds a lock that blocks
+    /// reads or writes (taken by an earlier statement in it).
+    pub locked_tables: Vec<Name>,
+    /// `NOT VALID` constraints added in the open transaction: (table, name).
+    pub not_valid_added: Vec<(Name, String)>,
+    /// An earlier statement of the file already waited for a blocking lock on
+    /// an existing table (so a missing lock timeout is reported once per file).
+    pub lock_taken: bool,
+    /// The open transaction was started by a `BEGIN` in the file itself.
+    pub explicit_begin: bool,
+    /// Schema-changing ops run so far in the open transaction.
+    pub ddl_in_transaction: usize,
+    /// MySQL/MariaDB `SET foreign_key_checks = 0` is in effect for the session.
+    pub foreign_key_checks_off: bool,
+}
+
+pub struct Ctx<'a> {
+    pub engine: Engine,
+    pub version: &'a Version,
+    pub facts: &'a EngineFacts,
+    pub stmt: &'a Statement,
+    pub op: &'a Op,
+    /// The schema just before this op.
+    pub before: &'a Schema,
+    /// Tables created earlier in this release (empty while it runs).
+    pub new_tables: &'a BTreeSet<Name>,
+    pub tx: &'a TxState,
+    pub assessment: &'a Assessment<'a>,
+    pub technique: &'a Technique,
+    pub phase: &'a PhaseNeed,
+    /// What old and new code use (read from the code, or assumed).
+    pub usage: &'a dyn Usage,
+    /// Table statistics (`--stats`), when given.
+    pub stats: Option<&'a Stats>,
+}
+
+impl Ctx<'_> {
+    /// The table existed before the release (so it may hold data and traffic).
+    pub fn table_exists_before_release(&self, t: &Name) -> bool {
+        !self.new_tables.contains(t) && self.before.tables.contains_key(t)
+    }
+
+    /// The op's table is new in this release, or small by the statistics.
+    pub fn table_is_new(&self) -> bool {
+        matches!(self.assessment.size, Size::New)
+    }
+
+    pub fn table_is_large(&self) -> bool {
+        matches!(self.assessment.size, Size::Large { .. })
+    }
+
+    /// The size of another table the op reads (the source of a copy), for
+    /// a full rewrite's worth of work.
+    pub fn size_of(&self, table: &Name) -> Size {
+        size_of(
+            Some(table),
+            self.new_tables,
+            self.stats,
+            None, // a copy: rows at the rewrite rate
+            self.facts,
+        )
+    }
+
+    /// A finding on this statement with the rule's own severity and class.
+    pub fn finding(&self, rule: &Rule, message: String, help: String) -> Finding {
+        self.finding_with(rule, rule.severity, rule.class, message, help)
+    }
+
+    pub fn finding_with(
+        &self,
+        rule: &Rule,
+        severity: Severity,
+        class: Verdict,
+        message: String,
+        help: String,
+    ) -> Finding {
+        Finding {
+            rule: rule.id,
+            name: rule.name,
+            severity,
+            class,
+            span: self.stmt.span.clone(),
+            message,
+            help,
+        }
+    }
+
+    /// A finding whose class is the cost technique's (zero-downtime with a
+    /// safe rewrite, expand-contract by shadow copy, or maintenance window).
+    pub fn cost_finding(&self, rule: &Rule, message: String) -> Finding {
+        let help = match self.technique {
+            Technique::AsWritten => rule.instead.to_string(),
+            Technique::SafeRewrite { hint, .. } => hint.clone(),
+            Technique::ShadowCopy { hint } => hint.clone(),
+            Technique::Maintenance { why } => {
+                format!("no online path: {why}; plan a maintenance window")
+            }
+        };
+        self.finding_with(rule, rule.severity, self.technique.class(), message, help)
+    }
+
+    /// The lock the op takes, in the engine's words.
+    pub fn lock(&self) -> &str {
+        self.assessment
+            .fact
+            .map(|f| f.lock.as_str())
+            .unwrap_or("a lock")
+    }
+}

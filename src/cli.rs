@@ -1,0 +1,368 @@
+//! The command line: argument definitions (clap) and the dispatch from a
+//! subcommand to the library. The exit-code contract lives here:
+//! a verdict's code, 2 for invalid input or usage, 1 for an internal failure.
+
+use crate::analysis::stats::Stats;
+use crate::check::{self, CheckError, CheckOptions};
+use crate::config::Config;
+use crate::engine::{Engine, Version};
+use crate::report;
+use crate::rules;
+use crate::schema::render::{render, unified_diff};
+use crate::source::{DirTree, GitTree, Tree};
+use crate::verdict::Verdict;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "shipgate",
+    version,
+    about = "Tells whether a release can ship without downtime, and how",
+    after_help = "Exit codes: 0 zero-downtime (or below --fail-on), 10 expand-contract, 20 maintenance-window, 30 blocked, 2 invalid input or usage, 1 internal failure."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Classify a release: zero-downtime, expand-contract, maintenance-window or blocked.
+    Check(CheckArgs),
+    /// Print the schema a revision's migrations build, as canonical DDL.
+    Schema(SchemaArgs),
+    /// Print a unified diff of the schemas of two revisions.
+    Diff(RevisionArgs),
+    /// List every rule.
+    Rules,
+    /// Print a rule's documentation.
+    Explain {
+        /// Rule id (SG101) or name (index-build-blocks-writes).
+        rule: String,
+    },
+    /// Change a table's shape online through a shadow copy (one ALTER TABLE).
+    Osc(crate::osc::cli::OscArgs),
+}
+
+/// Two revisions: two directories, or two git revisions of one repository.
+#[derive(Debug, Args)]
+pub struct RevisionArgs {
+    /// The released revision, as a directory.
+    #[arg(long, value_name = "DIR", requires = "new", conflicts_with_all = ["base", "head"])]
+    pub old: Option<String>,
+    /// The revision about to ship, as a directory.
+    #[arg(long, value_name = "DIR", requires = "old")]
+    pub new: Option<String>,
+    /// The git repository holding --base and --head.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub repo: String,
+    /// The released git revision.
+    #[arg(long, value_name = "REV", requires = "head")]
+    pub base: Option<String>,
+    /// The git revision about to ship.
+    #[arg(long, value_name = "REV", requires = "base")]
+    pub head: Option<String>,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct EngineArgs {
+    /// The database engine (default: shipgate.toml, else detected from the migrations).
+    #[arg(long, value_parser = parse_engine)]
+    pub engine: Option<Engine>,
+    /// The engine version production runs (e.g. 15, 8.0.35, 10.11.6, 3.45).
+    #[arg(long, value_name = "X", value_parser = parse_version)]
+    pub engine_version: Option<Version>,
+    /// The migrations folder or schema file, relative to the repository root.
+    #[arg(long, value_name = "PATH")]
+    pub migrations: Option<String>,
+    /// Settings file (default: shipgate.toml at the repository root, if any).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub revisions: RevisionArgs,
+    /// Table statistics (JSON or TOML: rows and bytes per table).
+    #[arg(long, value_name = "FILE")]
+    pub stats: Option<String>,
+    /// A captured query log of the running (old) version: PostgreSQL
+    /// pg_stat_statements or MySQL statement digests (CSV, TSV or JSON).
+    #[arg(long, value_name = "FILE")]
+    pub queries: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// The verdict at and above which the exit code is the verdict's.
+    #[arg(long, value_name = "VERDICT", value_parser = parse_verdict)]
+    pub fail_on: Option<Verdict>,
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// A directory holding the revision.
+    #[arg(long, value_name = "DIR", conflicts_with = "rev")]
+    pub dir: Option<String>,
+    /// The git repository (with --rev).
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub repo: String,
+    /// A git revision.
+    #[arg(long, value_name = "REV")]
+    pub rev: Option<String>,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+fn parse_engine(s: &str) -> Result<Engine, String> {
+    Engine::parse(s).ok_or_else(|| {
+        format!("unknown engine '{s}' (expected postgres, mysql, mariadb or sqlite)")
+    })
+}
+
+fn parse_version(s: &str) -> Result<Version, String> {
+    Version::parse(s)
+        .ok_or_else(|| format!("'{s}' is not a version (expected e.g. 15, 8.0.35, 10.11.6, 3.45)"))
+}
+
+fn parse_verdict(s: &str) -> Result<Verdict, String> {
+    Verdict::parse(s).ok_or_else(|| format!("unknown verdict '{s}' (expected zero-downtime, expand-contract, maintenance-window or blocked)"))
+}
+
+/// Exit code for invalid input or usage.
+pub const EXIT_USAGE: u8 = 2;
+/// Exit code for an internal failure.
+pub const EXIT_INTERNAL: u8 = 1;
+
+/// A failure of a command: bad input (2) or an internal failure (1).
+#[derive(Debug)]
+pub enum Failure {
+    Input(String),
+    Internal(String),
+}
+
+impl From<CheckError> for Failure {
+    fn from(e: CheckError) -> Self {
+        match e {
+            CheckError::Input(m) => Failure::Input(m),
+        }
+    }
+}
+
+impl From<crate::source::SourceError> for Failure {
+    fn from(e: crate::source::SourceError) -> Self {
+        Failure::Input(e.to_string())
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_USAGE } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    // `osc` drives a database and reports as it goes (progress, events);
+    // every other command prints only once its whole result is known.
+    let command = match cli.command {
+        Command::Osc(args) => return crate::osc::cli::main(args),
+        other => other,
+    };
+    match run(command) {
+        Ok((output, code)) => {
+            print!("{output}");
+            ExitCode::from(code)
+        }
+        Err(Failure::Input(m)) => {
+            eprintln!("shipgate: error: {m}");
+            ExitCode::from(EXIT_USAGE)
+        }
+        Err(Failure::Internal(m)) => {
+            eprintln!("shipgate: internal error: {m}");
+            ExitCode::from(EXIT_INTERNAL)
+        }
+    }
+}
+
+/// Runs a command; returns what to print on stdout and the exit code.
+/// Nothing is printed before the whole result is known.
+pub fn run(command: Command) -> Result<(String, u8), Failure> {
+    match command {
+        Command::Osc(_) => Err(Failure::Internal(
+            "osc reports as it runs: start it through cli::main".into(),
+        )),
+        Command::Check(args) => run_check(args),
+        Command::Schema(args) => {
+            let tree: Box<dyn Tree> = match (&args.dir, &args.rev) {
+                (Some(dir), _) => Box::new(DirTree::open(dir)?),
+                (None, Some(rev)) => Box::new(GitTree::open(&args.repo, rev)?),
+                (None, None) => {
+                    return Err(Failure::Input("schema needs --dir DIR or --rev REV".into()))
+                }
+            };
+            let cfg = load_config(args.engine.config.as_deref(), tree.as_ref())?;
+            let engine = engine_of(&args.engine, &cfg)?;
+            let dir = args.engine.migrations.clone().or(cfg.migrations.clone());
+            let (schema, engine) = check::load_schema(tree.as_ref(), engine, dir.as_deref())?;
+            Ok((render(&schema, engine), 0))
+        }
+        Command::Diff(args) => {
+            let (old, new) = open_revisions(&args)?;
+            let cfg = load_config(args.engine.config.as_deref(), new.as_ref())?;
+            let engine = engine_of(&args.engine, &cfg)?;
+            let dir = args.engine.migrations.clone().or(cfg.migrations.clone());
+            let (s1, engine) = check::load_schema(new.as_ref(), engine, dir.as_deref())?;
+            let s0 = match check::load_schema(old.as_ref(), Some(engine), dir.as_deref()) {
+                Ok((s, _)) => s,
+                Err(_) => Default::default(),
+            };
+            let diff = unified_diff(
+                &render(&s0, engine),
+                &render(&s1, engine),
+                &old.label(),
+                &new.label(),
+            );
+            Ok((diff, 0))
+        }
+        Command::Rules => {
+            let mut out = String::new();
+            for r in rules::all() {
+                let engines: Vec<&str> = r.engines.iter().map(|e| e.name()).collect();
+                out.push_str(&format!(
+                    "{}  {:<44} {:<8} {:<19} {}\n    {}\n",
+                    r.id,
+                    r.name,
+                    r.severity.name(),
+                    r.class.name(),
+                    engines.join(","),
+                    r.summary
+                ));
+            }
+            Ok((out, 0))
+        }
+        Command::Explain { rule } => match rules::find(&rule) {
+            Some(r) => Ok((rules::explain(r), 0)),
+            None => Err(Failure::Input(format!(
+                "no rule named '{rule}'; `shipgate rules` lists them"
+            ))),
+        },
+    }
+}
+
+/// The released and the new revision.
+type Revisions = (Box<dyn Tree>, Box<dyn Tree>);
+
+fn open_revisions(args: &RevisionArgs) -> Result<Revisions, Failure> {
+    match (&args.old, &args.new, &args.base, &args.head) {
+        (Some(old), Some(new), _, _) => {
+            Ok((Box::new(DirTree::open(old)?), Box::new(DirTree::open(new)?)))
+        }
+        (_, _, Some(base), Some(head)) => Ok((
+            Box::new(GitTree::open(&args.repo, base)?),
+            Box::new(GitTree::open(&args.repo, head)?),
+        )),
+        _ => Err(Failure::Input(
+            "give the two revisions: --old DIR --new DIR, or --base REV --head REV".into(),
+        )),
+    }
+}
+
+/// The settings file: `--config FILE`, or `shipgate.toml` at the root of the tree.
+fn load_config(path: Option<&str>, tree: &dyn Tree) -> Result<Config, Failure> {
+    match path {
+        Some(p) => {
+            let text =
+                std::fs::read_to_string(p).map_err(|e| Failure::Input(format!("{p}: {e}")))?;
+            Config::parse(p, &text).map_err(Failure::Input)
+        }
+        None if tree.files().iter().any(|f| f == "shipgate.toml") => {
+            let text = tree.read_text("shipgate.toml")?;
+            Config::parse("shipgate.toml", &text).map_err(Failure::Input)
+        }
+        None => Ok(Config::default()),
+    }
+}
+
+fn engine_of(args: &EngineArgs, cfg: &Config) -> Result<Option<Engine>, Failure> {
+    match (&args.engine, &cfg.engine) {
+        (Some(e), _) => Ok(Some(*e)),
+        (None, Some(name)) => parse_engine(name)
+            .map(Some)
+            .map_err(|e| Failure::Input(format!("shipgate.toml: engine: {e}"))),
+        (None, None) => Ok(None),
+    }
+}
+
+fn run_check(args: CheckArgs) -> Result<(String, u8), Failure> {
+    let (old, new) = open_revisions(&args.revisions)?;
+    let cfg = load_config(args.revisions.engine.config.as_deref(), new.as_ref())?;
+    let engine = engine_of(&args.revisions.engine, &cfg)?;
+    let version = match (&args.revisions.engine.engine_version, &cfg.engine_version) {
+        (Some(v), _) => Some(v.clone()),
+        (None, Some(s)) => Some(
+            parse_version(s)
+                .map_err(|e| Failure::Input(format!("shipgate.toml: engine_version: {e}")))?,
+        ),
+        (None, None) => None,
+    };
+    let fail_on = match (args.fail_on, &cfg.fail_on) {
+        (Some(v), _) => v,
+        (None, Some(s)) => {
+            parse_verdict(s).map_err(|e| Failure::Input(format!("shipgate.toml: fail_on: {e}")))?
+        }
+        (None, None) => Verdict::ExpandContract,
+    };
+    let stats = match (&args.stats, &cfg.stats) {
+        (Some(p), _) => {
+            let text =
+                std::fs::read_to_string(p).map_err(|e| Failure::Input(format!("{p}: {e}")))?;
+            Some(Stats::parse(p, &text).map_err(Failure::Input)?)
+        }
+        (None, Some(p)) => {
+            let text = new.read_text(p)?;
+            Some(Stats::parse(p, &text).map_err(Failure::Input)?)
+        }
+        (None, None) => None,
+    };
+    let opts = CheckOptions {
+        engine,
+        version,
+        migrations: args
+            .revisions
+            .engine
+            .migrations
+            .clone()
+            .or(cfg.migrations.clone()),
+        stats,
+        code: check::scan_config(cfg.code.as_ref())?,
+        queries: match &args.queries {
+            Some(p) => Some((
+                p.clone(),
+                std::fs::read_to_string(p).map_err(|e| Failure::Input(format!("{p}: {e}")))?,
+            )),
+            None => None,
+        },
+    };
+    let report = check::run_check(old.as_ref(), new.as_ref(), &opts)?;
+    let output = match args.format {
+        Format::Text => report::text::render(&report, report::use_color()),
+        Format::Json => report::json::render(&report),
+    };
+    let code = if report.verdict >= fail_on {
+        report.verdict.exit_code()
+    } else {
+        0
+    };
+    Ok((output, code))
+}

@@ -1,0 +1,234 @@
+//! Reads the user's statement: exactly one `ALTER TABLE` on one table,
+//! parsed in the engine's dialect. Produces the table name, the statement
+//! retargeted at the shadow table, and what the copy needs to know about
+//! renamed columns and `USING` conversions.
+
+use super::{OscError, Result};
+use crate::engine::Engine;
+use sqlparser::ast::{
+    AlterColumnOperation, AlterTableOperation, Ident, ObjectName, ObjectNamePart, Statement,
+};
+use sqlparser::parser::Parser;
+use std::collections::BTreeMap;
+
+/// One parsed `ALTER TABLE`, ready to be pointed at the shadow.
+#[derive(Debug, Clone)]
+pub struct Alter {
+    /// Schema (PostgreSQL) or database (MySQL) if the statement named one.
+    pub schema: Option<String>,
+    pub table: String,
+    /// new column name -> old column name, for renamed columns.
+    pub renamed: BTreeMap<String, String>,
+    /// column name (new) -> `USING` expression (PostgreSQL type changes).
+    pub using: BTreeMap<String, String>,
+    /// The operations, kept to render the retargeted statement.
+    pub stmt: sqlparser::ast::AlterTable,
+}
+
+impl Alter {
+    /// Parses `sql`, refusing anything but one `ALTER TABLE` with operations
+    /// that a table copy can carry.
+    pub fn parse(engine: Engine, sql: &str) -> Result<Alter> {
+        let dialect = engine.dialect();
+        let stmts = Parser::parse_sql(dialect.as_ref(), sql)
+            .map_err(|e| OscError::Invalid(format!("cannot parse the statement: {e}")))?;
+        if stmts.len() != 1 {
+            return Err(OscError::Invalid(format!(
+                "expected exactly one ALTER TABLE statement, got {}",
+                stmts.len()
+            )));
+        }
+        let Statement::AlterTable(mut at) = stmts.into_iter().next().unwrap() else {
+            return Err(OscError::Invalid(
+                "the statement is not an ALTER TABLE; shipgate osc runs exactly one ALTER TABLE"
+                    .into(),
+            ));
+        };
+        if at.table_type.is_some() || at.on_cluster.is_some() || at.location.is_some() {
+            return Err(OscError::Invalid(
+                "only a plain ALTER TABLE is supported".into(),
+            ));
+        }
+        if at.operations.is_empty() {
+            return Err(OscError::Invalid("the ALTER TABLE has no operation".into()));
+        }
+        let parts: Vec<String> = at
+            .name
+            .0
+            .iter()
+            .map(|p| match p {
+                ObjectNamePart::Identifier(i) => Ok(ident_name(engine, i)),
+                _ => Err(OscError::Invalid("unsupported table name".into())),
+            })
+            .collect::<Result<_>>()?;
+        let (schema, table) = match parts.as_slice() {
+            [t] => (None, t.clone()),
+            [s, t] => (Some(s.clone()), t.clone()),
+            _ => return Err(OscError::Invalid("table name has too many parts".into())),
+        };
+        let mut renamed = BTreeMap::new();
+        let mut using = BTreeMap::new();
+        // ALGORITHM= and LOCK= make no sense on an empty shadow: drop them.
+        at.operations.retain(|op| {
+            !matches!(
+                op,
+                AlterTableOperation::Algorithm { .. } | AlterTableOperation::Lock { .. }
+            )
+        });
+        for op in &at.operations {
+            check_operation(engine, op)?;
+            match op {
+                AlterTableOperation::RenameColumn {
+                    old_column_name,
+                    new_column_name,
+                } => {
+                    renamed.insert(
+                        ident_name(engine, new_column_name),
+                        ident_name(engine, old_column_name),
+                    );
+                }
+                AlterTableOperation::ChangeColumn {
+                    old_name, new_name, ..
+                } => {
+                    renamed.insert(ident_name(engine, new_name), ident_name(engine, old_name));
+                }
+                AlterTableOperation::AlterColumn {
+                    column_name,
+                    op:
+                        AlterColumnOperation::SetDataType {
+                            using: Some(expr), ..
+                        },
+                } => {
+                    using.insert(ident_name(engine, column_name), expr.to_string());
+                }
+                _ => {}
+            }
+        }
+        Ok(Alter {
+            schema,
+            table,
+            renamed,
+            using,
+            stmt: at,
+        })
+    }
+
+    /// The statement with its table replaced by `shadow` (already unquoted),
+    /// in `schema` if given.
+    pub fn retarget(&self, engine: Engine, schema: Option<&str>, shadow: &str) -> String {
+        let mut at = self.stmt.clone();
+        let mut parts = Vec::new();
+        if let Some(s) = schema {
+            parts.push(ObjectNamePart::Identifier(quoted(engine, s)));
+        }
+        parts.push(ObjectNamePart::Identifier(quoted(engine, shadow)));
+        at.name = ObjectName(parts);
+        at.if_exists = false;
+        Statement::AlterTable(at).to_string()
+    }
+
+    /// True when the statement adds a unique or primary key.
+    pub fn adds_unique(&self) -> bool {
+        self.stmt.operations.iter().any(|op| {
+            matches!(op, AlterTableOperation::AddConstraint { constraint, .. }
+                if matches!(constraint,
+                    sqlparser::ast::TableConstraint::Unique(_)
+                    | sqlparser::ast::TableConstraint::PrimaryKey(_)))
+        })
+    }
+}
+
+fn quoted(engine: Engine, name: &str) -> Ident {
+    let q = if engine.is_mysql_family() { '`' } else { '"' };
+    Ident::with_quote(q, name)
+}
+
+/// The name an identifier denotes: quoted names are kept, unquoted ones
+/// fold to lower case on PostgreSQL (its rule) and stay as written elsewhere.
+pub fn ident_name(engine: Engine, i: &Ident) -> String {
+    if i.quote_style.is_none() && engine == Engine::Postgres {
+        i.value.to_lowercase()
+    } else {
+        i.value.clone()
+    }
+}
+
+fn check_operation(engine: Engine, op: &AlterTableOperation) -> Result<()> {
+    use AlterTableOperation as O;
+    let ok = match op {
+        O::AddColumn { .. }
+        | O::DropColumn { .. }
+        | O::AlterColumn { .. }
+        | O::RenameColumn { .. }
+        | O::DropConstraint { .. }
+        | O::DropIndex { .. }
+        | O::RenameConstraint { .. } => true,
+        O::ChangeColumn { .. } | O::ModifyColumn { .. } => engine.is_mysql_family(),
+        O::AddConstraint { constraint, .. } => {
+            // On MySQL a foreign key name is unique per database, so a copy
+            // cannot carry one under its own name.
+            !(engine.is_mysql_family()
+                && matches!(constraint, sqlparser::ast::TableConstraint::ForeignKey(_)))
+        }
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(OscError::Invalid(format!(
+            "shipgate osc cannot carry this operation through a table copy: {op}"
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retargets_to_the_shadow() {
+        let a = Alter::parse(
+            Engine::Postgres,
+            "ALTER TABLE public.Items ALTER COLUMN n TYPE bigint",
+        )
+        .unwrap();
+        assert_eq!(a.table, "items");
+        assert_eq!(a.schema.as_deref(), Some("public"));
+        assert_eq!(
+            a.retarget(Engine::Postgres, Some("public"), "_sg_new_items"),
+            "ALTER TABLE \"public\".\"_sg_new_items\" ALTER COLUMN n TYPE BIGINT"
+        );
+    }
+
+    #[test]
+    fn refuses_what_is_not_one_alter() {
+        for sql in [
+            "SELECT 1",
+            "ALTER TABLE a ADD COLUMN x int; ALTER TABLE b ADD COLUMN y int",
+            "ALTER TABLE a RENAME TO b",
+            "ALTER TABLE a ADD COLUMN",
+        ] {
+            assert!(
+                matches!(
+                    Alter::parse(Engine::Postgres, sql),
+                    Err(OscError::Invalid(_))
+                ),
+                "{sql}"
+            );
+        }
+    }
+
+    #[test]
+    fn mysql_change_column_records_the_rename() {
+        let a = Alter::parse(
+            Engine::Mysql,
+            "ALTER TABLE t CHANGE COLUMN a b BIGINT NOT NULL, ALGORITHM=INPLACE",
+        )
+        .unwrap();
+        assert_eq!(a.renamed.get("b").map(String::as_str), Some("a"));
+        assert_eq!(
+            a.retarget(Engine::Mysql, None, "_sg_new_t"),
+            "ALTER TABLE `_sg_new_t` CHANGE COLUMN a b BIGINT NOT NULL"
+        );
+    }
+}

@@ -1,0 +1,193 @@
+//! `shipgate osc` on the command line: arguments, the subcommands
+//! `status` and `cleanup`, and the mapping of outcomes to exit codes.
+
+use super::redact::scrub;
+use super::runner::{self, Options};
+use super::OscError;
+use clap::{Args, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct OscArgs {
+    #[command(subcommand)]
+    pub action: Option<OscAction>,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OscAction {
+    /// Show the journal: which tables have a run, its phase and position.
+    Status {
+        #[arg(long)]
+        database_url: String,
+        #[arg(long, value_enum, default_value = "human")]
+        log_format: LogFormat,
+    },
+    /// Drop everything a run created for TABLE (shadow, change table,
+    /// triggers, the kept old table) and its journal entry.
+    Cleanup {
+        #[arg(long)]
+        database_url: String,
+        /// The table (optionally schema-qualified) the run migrated.
+        #[arg(long)]
+        table: String,
+    },
+    /// Swap back to the old table (not built yet: the old table is not kept in sync).
+    Revert {
+        #[arg(long)]
+        database_url: String,
+        #[arg(long)]
+        table: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// postgres://, mysql:// (MySQL or MariaDB) or sqlite:// URL.
+    #[arg(long)]
+    pub database_url: Option<String>,
+    /// Run without asking for confirmation.
+    #[arg(long)]
+    pub yes: bool,
+    /// Print every statement the run would execute; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Run the copy and cut-over on PostgreSQL or MySQL/MariaDB although
+    /// they are not yet safe under concurrent writes (see docs/osc.md).
+    #[arg(long)]
+    pub experimental: bool,
+    /// Continue an interrupted run of the same statement.
+    #[arg(long)]
+    pub resume: bool,
+    /// Keep copying and syncing, but do not cut over while FILE exists.
+    #[arg(long, value_name = "FILE")]
+    pub postpone_cutover: Option<PathBuf>,
+    /// Target duration of one copy chunk, in seconds.
+    #[arg(long, default_value_t = 0.5)]
+    pub chunk_time: f64,
+    /// Longest the cut-over may wait for its lock per attempt, in seconds
+    /// (MySQL rounds up to whole seconds).
+    #[arg(long, default_value_t = 2.0)]
+    pub max_lock_wait: f64,
+    /// Cut-over attempts before giving up.
+    #[arg(long, default_value_t = 8)]
+    pub cutover_retries: u32,
+    /// Drop the old table right after the swap instead of keeping it until
+    /// `shipgate osc cleanup`.
+    #[arg(long)]
+    pub drop_old: bool,
+    #[arg(long, value_enum, default_value = "human")]
+    pub log_format: LogFormat,
+    /// The ALTER TABLE statement.
+    pub statement: Option<String>,
+}
+
+fn secs(name: &str, v: f64) -> Result<Duration, OscError> {
+    if v.is_finite() && v > 0.0 && v < 86_400.0 {
+        Ok(Duration::from_secs_f64(v))
+    } else {
+        Err(OscError::Invalid(format!(
+            "--{name} must be a positive number of seconds"
+        )))
+    }
+}
+
+fn options(a: RunArgs) -> Result<Options, OscError> {
+    let url = a
+        .database_url
+        .ok_or_else(|| OscError::Invalid("--database-url is required".into()))?;
+    let statement = a
+        .statement
+        .ok_or_else(|| OscError::Invalid("the ALTER TABLE statement is required".into()))?;
+    if a.cutover_retries == 0 {
+        return Err(OscError::Invalid(
+            "--cutover-retries must be at least 1".into(),
+        ));
+    }
+    // Known defects (docs/osc.md, "Known limits"): under concurrent writers a
+    // PostgreSQL run can lose an update and a MariaDB cut-over can let writes
+    // reach the old table. Until they are fixed, a real run on those engines
+    // must be asked for explicitly; SQLite's rebuild is one transaction.
+    let server = !url.starts_with("sqlite:");
+    if server && !a.dry_run && !a.experimental {
+        return Err(OscError::Invalid(
+            "osc on PostgreSQL and MySQL/MariaDB is experimental: under concurrent writes it can lose updates at cut-over (docs/osc.md, Known limits). Use --dry-run to see the plan, or pass --experimental to run it on a copy of your data".into(),
+        ));
+    }
+    Ok(Options {
+        url,
+        statement: statement.trim().trim_end_matches(';').trim().to_string(),
+        yes: a.yes,
+        dry_run: a.dry_run,
+        resume: a.resume,
+        postpone_cutover: a.postpone_cutover,
+        chunk_time: secs("chunk-time", a.chunk_time)?,
+        max_lock_wait: secs("max-lock-wait", a.max_lock_wait)?,
+        cutover_retries: a.cutover_retries,
+        drop_old: a.drop_old,
+        json: a.log_format == LogFormat::Json,
+    })
+}
+
+/// Runs `shipgate osc …` and returns the process exit code.
+pub fn main(args: OscArgs) -> ExitCode {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("shipgate osc: cannot start the runtime: {e}");
+            return ExitCode::from(crate::cli::EXIT_INTERNAL);
+        }
+    };
+    let (url, json, result) = match args.action {
+        Some(OscAction::Status { database_url, log_format }) => {
+            let json = log_format == LogFormat::Json;
+            let r = rt.block_on(runner::status(&database_url, json)).map(|_| ());
+            (database_url, json, r)
+        }
+        Some(OscAction::Cleanup { database_url, table }) => {
+            let r = rt.block_on(runner::cleanup(&database_url, &table));
+            (database_url, false, r)
+        }
+        Some(OscAction::Revert { database_url, .. }) => (
+            database_url,
+            false,
+            Err(OscError::Failed(
+                "osc revert is not built yet: the old table is kept but not synced back, so swapping back would lose writes made since the cut-over".into(),
+            )),
+        ),
+        None => {
+            let json = args.run.log_format == LogFormat::Json;
+            let url = args.run.database_url.clone().unwrap_or_default();
+            let r = options(args.run).and_then(|o| rt.block_on(runner::run(&o)));
+            (url, json, r)
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let msg = scrub(&e.to_string(), &url);
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({"schema_version": 1, "event": "error", "message": msg, "exit_code": e.exit_code()})
+                );
+            }
+            eprintln!("shipgate osc: {msg}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}

@@ -1,0 +1,130 @@
+//! The thin connection the migration talks through. Every statement goes
+//! over the simple (text) protocol, so any column reads back as text and no
+//! prepared statement outlives a table swap.
+
+use super::{OscError, Result};
+use crate::engine::Engine;
+use sqlx::{AssertSqlSafe, Connection, Row};
+
+pub type Rows = Vec<Vec<Option<String>>>;
+
+pub enum Conn {
+    Pg(sqlx::PgConnection),
+    My(sqlx::MySqlConnection),
+}
+
+impl Conn {
+    /// Connects; the error message never carries the URL.
+    pub async fn connect(engine: Engine, url: &str) -> Result<Conn> {
+        let r = match engine {
+            Engine::Postgres => sqlx::PgConnection::connect(url).await.map(Conn::Pg),
+            Engine::Mysql | Engine::Mariadb => {
+                sqlx::MySqlConnection::connect(url).await.map(Conn::My)
+            }
+            Engine::Sqlite => {
+                return Err(OscError::Invalid(
+                    "sqlite is handled by the rebuild path".into(),
+                ))
+            }
+        };
+        r.map_err(|e| {
+            OscError::Failed(format!(
+                "cannot connect to the database: {}",
+                super::redact::scrub(&e.to_string(), url)
+            ))
+        })
+    }
+
+    /// Runs SQL (one or more statements), returning the rows affected.
+    pub async fn exec(&mut self, sql: &str) -> Result<u64> {
+        let q = sqlx::raw_sql(AssertSqlSafe(sql.to_string()));
+        let n = match self {
+            Conn::Pg(c) => q.execute(&mut *c).await.map(|r| r.rows_affected()),
+            Conn::My(c) => q.execute(&mut *c).await.map(|r| r.rows_affected()),
+        };
+        n.map_err(|e| sql_error(e, sql))
+    }
+
+    /// Runs a query, every value as text (NULL as None).
+    pub async fn rows(&mut self, sql: &str) -> Result<Rows> {
+        let q = sqlx::raw_sql(AssertSqlSafe(sql.to_string()));
+        let out: std::result::Result<Rows, sqlx::Error> = match self {
+            Conn::Pg(c) => q.fetch_all(&mut *c).await.map(|rows| {
+                rows.iter()
+                    .map(|r| {
+                        (0..r.len())
+                            .map(|i| r.try_get_unchecked::<Option<String>, _>(i).ok().flatten())
+                            .collect()
+                    })
+                    .collect()
+            }),
+            Conn::My(c) => q.fetch_all(&mut *c).await.map(|rows| {
+                rows.iter()
+                    .map(|r| {
+                        (0..r.len())
+                            .map(|i| {
+                                r.try_get_unchecked::<Option<Vec<u8>>, _>(i)
+                                    .ok()
+                                    .flatten()
+                                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+                            })
+                            .collect()
+                    })
+                    .collect()
+            }),
+        };
+        out.map_err(|e| sql_error(e, sql))
+    }
+
+    /// The first column of the first row, if any and not NULL.
+    pub async fn scalar(&mut self, sql: &str) -> Result<Option<String>> {
+        Ok(self
+            .rows(sql)
+            .await?
+            .into_iter()
+            .next()
+            .and_then(|r| r.into_iter().next().flatten()))
+    }
+
+    pub async fn scalar_i64(&mut self, sql: &str) -> Result<i64> {
+        Ok(self
+            .scalar(sql)
+            .await?
+            .and_then(|s| s.trim().parse::<f64>().ok())
+            .map(|f| f as i64)
+            .unwrap_or(0))
+    }
+}
+
+/// A database error, with the statement's first line for context.
+fn sql_error(e: sqlx::Error, sql: &str) -> OscError {
+    let head: String = sql.trim().chars().take(160).collect();
+    // PostgreSQL puts the offending key of a unique violation in the detail.
+    let detail = e
+        .as_database_error()
+        .and_then(|d| d.try_downcast_ref::<sqlx::postgres::PgDatabaseError>())
+        .and_then(|p| p.detail().map(|d| format!(" ({d})")))
+        .unwrap_or_default();
+    OscError::Failed(format!(
+        "database error: {e}{detail}\n  while running: {head}"
+    ))
+}
+
+/// Is this a lock-timeout error (PostgreSQL `lock_not_available`, MySQL 1205)?
+pub fn is_lock_timeout(e: &OscError) -> bool {
+    let OscError::Failed(m) = e else { return false };
+    m.contains("lock timeout")
+        || m.contains("55P03")
+        || m.contains("1205")
+        || m.contains("Lock wait timeout")
+        || m.contains("canceling statement due to lock timeout")
+}
+
+/// A string literal for the engine (standard SQL quoting; MySQL also escapes backslashes).
+pub fn literal(engine: Engine, s: &str) -> String {
+    if engine.is_mysql_family() {
+        format!("'{}'", s.replace('\\', "\\\\").replace('\'', "''"))
+    } else {
+        format!("'{}'", s.replace('\'', "''"))
+    }
+}

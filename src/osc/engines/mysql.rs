@@ -1,0 +1,373 @@
+//! MySQL and MariaDB. DDL commits on its own here, so setup is journalled
+//! first (phase `setup`) and redone from scratch if it was interrupted.
+//! Copy and replay run at READ COMMITTED so `INSERT … SELECT` reads the
+//! source without locking it
+//! (<https://dev.mysql.com/doc/refman/8.0/en/innodb-locks-set.html>).
+//! The cut-over holds `LOCK TABLES … READ` (bounded by `lock_wait_timeout`,
+//! <https://mariadb.com/kb/en/server-system-variables/#lock_wait_timeout>)
+//! while the last changes are replayed; see `runner::cutover_mysql` for why
+//! the rename is queued from a third session.
+
+use crate::engine::Engine;
+use crate::osc::alter::Alter;
+use crate::osc::db::{literal, Conn};
+use crate::osc::journal::{Extra, Journal};
+use crate::osc::plan::{self, Column, Plan, PlanInput};
+use crate::osc::{OscError, Result};
+
+const E: Engine = Engine::Mysql;
+
+fn lit(s: &str) -> String {
+    literal(E, s)
+}
+
+fn q(s: &str) -> String {
+    E.quote_ident(s)
+}
+
+fn qt(schema: &str, t: &str) -> String {
+    format!("{}.{}", q(schema), q(t))
+}
+
+/// Session settings for every connection of the run.
+pub const SESSION_SQL: &str = "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED";
+
+pub fn lock_sql(schema: &str, table: &str, unlock: bool) -> String {
+    // GET_LOCK names are limited to 64 characters.
+    let name: String = format!("sg-osc:{schema}.{table}")
+        .chars()
+        .take(64)
+        .collect();
+    if unlock {
+        format!("SELECT CAST(RELEASE_LOCK({}) AS CHAR)", lit(&name))
+    } else {
+        // Wait a little: the session of a run killed a moment ago may still hold it.
+        format!("SELECT CAST(GET_LOCK({}, 10) AS CHAR)", lit(&name))
+    }
+}
+
+pub async fn current_schema(conn: &mut Conn) -> Result<String> {
+    conn.scalar("SELECT DATABASE()")
+        .await?
+        .ok_or_else(|| OscError::Invalid("the MySQL URL names no database".into()))
+}
+
+pub async fn table_exists(conn: &mut Conn, schema: &str, t: &str) -> Result<bool> {
+    Ok(conn
+        .scalar_i64(&format!(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = {} AND table_name = {}",
+            lit(schema),
+            lit(t)
+        ))
+        .await?
+        > 0)
+}
+
+pub async fn columns(conn: &mut Conn, schema: &str, t: &str) -> Result<Vec<Column>> {
+    let rows = conn
+        .rows(&format!("SHOW FULL COLUMNS FROM {}", qt(schema, t)))
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let extra = r
+                .get(6)
+                .cloned()
+                .flatten()
+                .unwrap_or_default()
+                .to_ascii_uppercase();
+            Column {
+                name: r[0].clone().unwrap_or_default(),
+                ty: r[1].clone().unwrap_or_default(),
+                writable: !extra.contains("GENERATED"),
+            }
+        })
+        .collect())
+}
+
+/// SHOW INDEX rows grouped by index: (name, unique, type, [(column, sub_part, desc)]).
+type IndexCols = Vec<(String, Option<String>, bool)>;
+async fn indexes(
+    conn: &mut Conn,
+    schema: &str,
+    t: &str,
+) -> Result<Vec<(String, bool, String, IndexCols)>> {
+    let rows = conn
+        .rows(&format!("SHOW INDEX FROM {}", qt(schema, t)))
+        .await?;
+    let mut out: Vec<(String, bool, String, IndexCols)> = vec![];
+    for r in rows {
+        let get = |i: usize| r.get(i).cloned().flatten();
+        let name = get(2).unwrap_or_default();
+        let unique = get(1).as_deref() == Some("0");
+        let col = get(4).unwrap_or_default();
+        let sub = get(7);
+        let desc = get(5).as_deref() == Some("D");
+        let ty = get(10).unwrap_or_default();
+        match out.iter_mut().find(|x| x.0 == name) {
+            Some(x) => x.3.push((col, sub, desc)),
+            None => out.push((name, unique, ty, vec![(col, sub, desc)])),
+        }
+    }
+    Ok(out)
+}
+
+pub async fn key(conn: &mut Conn, schema: &str, t: &str) -> Result<Option<Vec<String>>> {
+    let cols = conn
+        .rows(&format!("SHOW FULL COLUMNS FROM {}", qt(schema, t)))
+        .await?;
+    let notnull = |c: &str| {
+        cols.iter()
+            .any(|r| r[0].as_deref() == Some(c) && r[3].as_deref() == Some("NO"))
+    };
+    let idx = indexes(conn, schema, t).await?;
+    if let Some(pk) = idx.iter().find(|i| i.0 == "PRIMARY") {
+        return Ok(Some(pk.3.iter().map(|c| c.0.clone()).collect()));
+    }
+    Ok(idx
+        .iter()
+        .find(|i| i.1 && i.3.iter().all(|c| c.1.is_none() && notnull(&c.0)))
+        .map(|i| i.3.iter().map(|c| c.0.clone()).collect()))
+}
+
+pub async fn refusals(conn: &mut Conn, schema: &str, t: &str) -> Result<Vec<String>> {
+    let mut out = vec![];
+    let engine = conn
+        .scalar(&format!(
+            "SELECT engine FROM information_schema.tables WHERE table_schema = {} AND table_name = {}",
+            lit(schema),
+            lit(t)
+        ))
+        .await?
+        .unwrap_or_default();
+    if !engine.eq_ignore_ascii_case("InnoDB") {
+        out.push(format!(
+            "the table uses the {engine} storage engine; shipgate osc needs InnoDB transactions"
+        ));
+    }
+    let parts = conn
+        .scalar_i64(&format!(
+            "SELECT count(*) FROM information_schema.partitions WHERE table_schema = {} AND table_name = {} AND partition_name IS NOT NULL",
+            lit(schema),
+            lit(t)
+        ))
+        .await?;
+    if parts > 0 {
+        out.push("the table is partitioned; shipgate osc copies plain tables only".into());
+    }
+    let trg = conn
+        .rows(&format!(
+            "SELECT trigger_name FROM information_schema.triggers WHERE event_object_schema = {} AND event_object_table = {} AND trigger_name NOT LIKE '\\_sg\\_%'",
+            lit(schema),
+            lit(t)
+        ))
+        .await?;
+    if !trg.is_empty() {
+        out.push(format!(
+            "the table has triggers ({}); MySQL triggers stay with the renamed old table, so the new table would lose them",
+            trg.into_iter().filter_map(|r| r[0].clone()).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    let fks = conn
+        .rows(&format!(
+            "SELECT constraint_name, table_name FROM information_schema.referential_constraints \
+             WHERE (constraint_schema = {0} AND table_name = {1}) OR (unique_constraint_schema = {0} AND referenced_table_name = {1})",
+            lit(schema),
+            lit(t)
+        ))
+        .await?;
+    if !fks.is_empty() {
+        out.push(format!(
+            "foreign keys involve the table ({}); on MySQL/MariaDB they follow the renamed table and their names are unique per database, so shipgate osc refuses rather than drop them",
+            fks.into_iter().filter_map(|r| r[0].clone()).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    if key(conn, schema, t).await?.is_none() {
+        out.push("the table has no primary key and no unique index over NOT NULL columns; rows cannot be tracked".into());
+    }
+    Ok(out)
+}
+
+pub async fn plan(conn: &mut Conn, alter: &Alter, statement: &str, schema: &str) -> Result<Plan> {
+    let names = plan::names_for(&alter.table)?;
+    let src = columns(conn, schema, &alter.table).await?;
+    let sh = columns(conn, schema, &names.shadow).await?;
+    let k = key(conn, schema, &alter.table)
+        .await?
+        .ok_or_else(|| OscError::Refused("no key".into()))?;
+    let sk = key(conn, schema, &names.shadow).await?.ok_or_else(|| {
+        OscError::Refused("the ALTER leaves the new table without a primary key".into())
+    })?;
+    plan::build(PlanInput {
+        engine: E,
+        statement,
+        schema,
+        table: &alter.table,
+        source: &src,
+        shadow: &sh,
+        key: &k,
+        shadow_key: &sk,
+        renamed: &alter.renamed,
+        using: &alter.using,
+    })
+}
+
+pub fn shadow_sql(alter: &Alter, schema: &str) -> Result<Vec<String>> {
+    let names = plan::names_for(&alter.table)?;
+    Ok(vec![
+        format!(
+            "CREATE TABLE {} LIKE {}",
+            qt(schema, &names.shadow),
+            qt(schema, &alter.table)
+        ),
+        alter.retarget(E, Some(schema), &names.shadow),
+    ])
+}
+
+/// Secondary indexes (not full-text or spatial) come off the shadow for the
+/// copy and go back on in one ALTER afterwards.
+pub async fn defer_indexes(conn: &mut Conn, p: &Plan) -> Result<(Vec<String>, Extra)> {
+    let idx = indexes(conn, &p.schema, &p.shadow).await?;
+    let mut drops = vec![];
+    let mut adds = vec![];
+    for (name, unique, ty, cols) in idx {
+        if name == "PRIMARY" || ty != "BTREE" {
+            continue;
+        }
+        let parts: Vec<String> = cols
+            .iter()
+            .map(|(c, sub, desc)| {
+                format!(
+                    "{}{}{}",
+                    q(c),
+                    sub.as_ref().map(|s| format!("({s})")).unwrap_or_default(),
+                    if *desc { " DESC" } else { "" }
+                )
+            })
+            .collect();
+        drops.push(format!("DROP INDEX {}", q(&name)));
+        adds.push(format!(
+            "ADD {}INDEX {} ({})",
+            if unique { "UNIQUE " } else { "" },
+            q(&name),
+            parts.join(", ")
+        ));
+    }
+    let mut extra = Extra::default();
+    let mut drop_sql = vec![];
+    if !drops.is_empty() {
+        drop_sql.push(format!(
+            "ALTER TABLE {} {}",
+            p.qt(&p.shadow),
+            drops.join(", ")
+        ));
+        extra.post_copy.push(format!(
+            "ALTER TABLE {} {}",
+            p.qt(&p.shadow),
+            adds.join(", ")
+        ));
+    }
+    Ok((drop_sql, extra))
+}
+
+fn trigger_name(p: &Plan, op: &str) -> String {
+    format!("{}_{op}", p.changes).chars().take(64).collect()
+}
+
+pub fn capture_sql(p: &Plan) -> Vec<String> {
+    let cols: Vec<String> = p
+        .key
+        .iter()
+        .map(|k| format!("{} {} NOT NULL", q(&k.name), k.ty))
+        .collect();
+    let klist: Vec<String> = p.key.iter().map(|k| q(&k.name)).collect();
+    let vals = |rec: &str| -> String {
+        p.key
+            .iter()
+            .map(|k| format!("{rec}.{}", q(&k.name)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let ins = |rec: &str, op: &str| {
+        format!(
+            "INSERT INTO {} ({}, op) VALUES ({}, '{op}')",
+            p.qt(&p.changes),
+            klist.join(", "),
+            vals(rec)
+        )
+    };
+    let same: Vec<String> = p
+        .key
+        .iter()
+        .map(|k| format!("NEW.{0} <=> OLD.{0}", q(&k.name)))
+        .collect();
+    vec![
+        format!(
+            "CREATE TABLE {} (_sg_seq bigint NOT NULL AUTO_INCREMENT PRIMARY KEY, {}, op char(1) NOT NULL, KEY k ({})) ENGINE=InnoDB",
+            p.qt(&p.changes),
+            cols.join(", "),
+            klist.join(", ")
+        ),
+        format!(
+            "CREATE TRIGGER {} AFTER INSERT ON {} FOR EACH ROW {}",
+            qt(&p.schema, &trigger_name(p, "ins")),
+            p.qt(&p.table),
+            ins("NEW", "I")
+        ),
+        format!(
+            "CREATE TRIGGER {} AFTER UPDATE ON {} FOR EACH ROW BEGIN {}; IF NOT ({}) THEN {}; END IF; END",
+            qt(&p.schema, &trigger_name(p, "upd")),
+            p.qt(&p.table),
+            ins("OLD", "U"),
+            same.join(" AND "),
+            ins("NEW", "U")
+        ),
+        format!(
+            "CREATE TRIGGER {} AFTER DELETE ON {} FOR EACH ROW {}",
+            qt(&p.schema, &trigger_name(p, "del")),
+            p.qt(&p.table),
+            ins("OLD", "D")
+        ),
+    ]
+}
+
+pub fn drop_triggers_sql(schema: &str, table: &str) -> Vec<String> {
+    let n = plan::names_for(table).expect("names were valid at setup");
+    ["ins", "upd", "del"]
+        .iter()
+        .map(|op| {
+            let name: String = format!("{}_{op}", n.changes).chars().take(64).collect();
+            format!("DROP TRIGGER IF EXISTS {}", qt(schema, &name))
+        })
+        .collect()
+}
+
+pub fn teardown_sql(schema: &str, table: &str, drop_old: bool) -> Vec<String> {
+    let n = plan::names_for(table).expect("names were valid at setup");
+    let mut v = drop_triggers_sql(schema, table);
+    v.push(format!("DROP TABLE IF EXISTS {}", qt(schema, &n.shadow)));
+    v.push(format!("DROP TABLE IF EXISTS {}", qt(schema, &n.changes)));
+    if drop_old {
+        v.push(format!("DROP TABLE IF EXISTS {}", qt(schema, &n.old)));
+    }
+    v
+}
+
+/// The next AUTO_INCREMENT value of a table, if it has one.
+pub async fn auto_increment(conn: &mut Conn, schema: &str, t: &str) -> Result<Option<i64>> {
+    let rows = conn
+        .rows(&format!(
+            "SHOW TABLE STATUS FROM {} LIKE {}",
+            q(schema),
+            lit(t)
+        ))
+        .await?;
+    Ok(rows
+        .first()
+        .and_then(|r| r.get(10).cloned().flatten())
+        .and_then(|s| s.parse().ok()))
+}
+
+pub fn journal(schema: &str) -> Journal {
+    Journal::new(E, schema)
+}

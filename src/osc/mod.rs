@@ -1,0 +1,66 @@
+//! `shipgate osc`: the temp-table (shadow) migration engine.
+//!
+//! One `ALTER TABLE` is applied to an empty copy of the table (the shadow),
+//! triggers record the key of every row the application changes into a
+//! change table, the rows are copied across in primary-key chunks, the change
+//! table is replayed, both sides are checksummed, and a short, time-limited
+//! lock swaps the tables. Every step is recorded in a journal table inside
+//! the database, so a killed run continues with `--resume`.
+//!
+//! Invariant that makes the copy safe without row locks: the change table is
+//! replayed only after the copy has finished, and a replay step re-reads the
+//! *current* source row for every changed key (delete + insert by key, never
+//! an upsert that could swallow a unique-key violation). Whatever a chunk
+//! copied from an older snapshot is therefore overwritten by the replay.
+//!
+//! Code map: `alter` reads and retargets the statement; `db` is the thin SQL
+//! connection; `plan` holds the names and SQL fragments; `engines/*` hold
+//! the engine-specific introspection, setup and cut-over; `copy`, `replay`,
+//! `verify` are the engine-neutral loops; `journal` the resume state;
+//! `runner` the phase machine; `sqlite` the 12-step rebuild; `cli` the
+//! command line.
+
+pub mod alter;
+pub mod cli;
+pub mod copy;
+pub mod db;
+pub mod engines;
+pub mod journal;
+pub mod plan;
+pub mod progress;
+pub mod redact;
+pub mod replay;
+pub mod runner;
+pub mod sqlite;
+pub mod verify;
+
+/// What went wrong, and which exit code it maps to.
+#[derive(Debug, thiserror::Error)]
+pub enum OscError {
+    /// Bad input: the statement, the URL or the options (exit 2).
+    #[error("{0}")]
+    Invalid(String),
+    /// The table cannot be migrated online, with the reason (exit 2).
+    #[error("refused: {0}")]
+    Refused(String),
+    /// The run stopped; the table is unchanged unless the message says otherwise (exit 1).
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl OscError {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            OscError::Invalid(_) | OscError::Refused(_) => crate::cli::EXIT_USAGE,
+            OscError::Failed(_) => crate::cli::EXIT_INTERNAL,
+        }
+    }
+}
+
+impl From<sqlx::Error> for OscError {
+    fn from(e: sqlx::Error) -> Self {
+        OscError::Failed(format!("database error: {e}"))
+    }
+}
+
+pub type Result<T> = std::result::Result<T, OscError>;

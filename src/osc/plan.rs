@@ -1,0 +1,284 @@
+//! The migration's names and SQL fragments, built from what introspection
+//! found: which key orders the copy, which shadow column each source column
+//! feeds, and the text form each side is checksummed in.
+
+use super::db::literal;
+use super::{OscError, Result};
+use crate::engine::Engine;
+use std::collections::BTreeMap;
+
+/// A column as the catalog describes it.
+#[derive(Debug, Clone)]
+pub struct Column {
+    pub name: String,
+    /// Engine type name (PostgreSQL `format_type`, MySQL `COLUMN_TYPE`).
+    pub ty: String,
+    /// False for generated columns, which cannot be written.
+    pub writable: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub engine: Engine,
+    pub statement: String,
+    /// PostgreSQL schema or MySQL database holding the table.
+    pub schema: String,
+    pub table: String,
+    pub shadow: String,
+    pub changes: String,
+    pub old: String,
+    pub journal: String,
+    /// Key columns on the source (and in the change table), in key order.
+    pub key: Vec<Column>,
+    /// The same key columns as named in the shadow.
+    pub shadow_key: Vec<String>,
+    /// Shadow columns written by the copy, and the source expression for each.
+    pub copy_cols: Vec<String>,
+    pub copy_exprs: Vec<String>,
+    /// Text forms compared by verification (source side, shadow side).
+    pub verify_src: Vec<String>,
+    pub verify_dst: Vec<String>,
+}
+
+/// Prefixes of the objects shipgate creates next to the table.
+pub const SHADOW_PREFIX: &str = "_sg_new_";
+pub const CHANGES_PREFIX: &str = "_sg_chg_";
+pub const OLD_PREFIX: &str = "_sg_old_";
+pub const JOURNAL_TABLE: &str = "_sg_osc_journal";
+
+/// Longest identifier both engines accept (PostgreSQL 63, MySQL 64).
+const MAX_IDENT: usize = 63;
+
+pub struct Names {
+    pub shadow: String,
+    pub changes: String,
+    pub old: String,
+}
+
+pub fn names_for(table: &str) -> Result<Names> {
+    let n = Names {
+        shadow: format!("{SHADOW_PREFIX}{table}"),
+        changes: format!("{CHANGES_PREFIX}{table}"),
+        old: format!("{OLD_PREFIX}{table}"),
+    };
+    if n.shadow.len() > MAX_IDENT {
+        return Err(OscError::Refused(format!(
+            "table name {table:?} is too long for the shadow name {:?} (limit {MAX_IDENT} bytes)",
+            n.shadow
+        )));
+    }
+    Ok(n)
+}
+
+pub struct PlanInput<'a> {
+    pub engine: Engine,
+    pub statement: &'a str,
+    pub schema: &'a str,
+    pub table: &'a str,
+    pub source: &'a [Column],
+    pub shadow: &'a [Column],
+    pub key: &'a [String],
+    pub shadow_key: &'a [String],
+    pub renamed: &'a BTreeMap<String, String>,
+    pub using: &'a BTreeMap<String, String>,
+}
+
+pub fn build(i: PlanInput<'_>) -> Result<Plan> {
+    let e = i.engine;
+    let names = names_for(i.table)?;
+    let src_by_name: BTreeMap<&str, &Column> =
+        i.source.iter().map(|c| (c.name.as_str(), c)).collect();
+    let key: Vec<Column> = i
+        .key
+        .iter()
+        .map(|k| {
+            src_by_name
+                .get(k.as_str())
+                .map(|c| (*c).clone())
+                .ok_or_else(|| OscError::Failed(format!("key column {k} not found")))
+        })
+        .collect::<Result<_>>()?;
+    // The shadow must be keyed by the same columns (possibly renamed or retyped),
+    // or the replay could not find a changed row in it.
+    let mapped_key: Vec<String> = i
+        .shadow_key
+        .iter()
+        .map(|k| i.renamed.get(k).cloned().unwrap_or_else(|| k.clone()))
+        .collect();
+    if mapped_key != i.key {
+        return Err(OscError::Refused(format!(
+            "the ALTER changes the key columns ({} -> {}); shipgate osc needs the same primary key on both sides",
+            i.key.join(", "),
+            i.shadow_key.join(", ")
+        )));
+    }
+    let mut plan = Plan {
+        engine: e,
+        statement: i.statement.to_string(),
+        schema: i.schema.to_string(),
+        table: i.table.to_string(),
+        shadow: names.shadow,
+        changes: names.changes,
+        old: names.old,
+        journal: JOURNAL_TABLE.to_string(),
+        key,
+        shadow_key: i.shadow_key.to_vec(),
+        copy_cols: vec![],
+        copy_exprs: vec![],
+        verify_src: vec![],
+        verify_dst: vec![],
+    };
+    for c in i.shadow.iter().filter(|c| c.writable) {
+        let src_name = i
+            .renamed
+            .get(&c.name)
+            .cloned()
+            .unwrap_or_else(|| c.name.clone());
+        let Some(src) = src_by_name.get(src_name.as_str()) else {
+            continue; // a new column: its default fills it
+        };
+        if !src.writable {
+            continue;
+        }
+        let expr = match i.using.get(&c.name) {
+            Some(u) => format!("({u})"),
+            None => e.quote_ident(&src.name),
+        };
+        let qdst = e.quote_ident(&c.name);
+        if e == Engine::Postgres {
+            plan.verify_src
+                .push(format!("CAST({expr} AS {})::text", c.ty));
+            plan.verify_dst.push(format!("{qdst}::text"));
+        } else {
+            plan.verify_src.push(format!("CAST({expr} AS CHAR)"));
+            plan.verify_dst.push(format!("CAST({qdst} AS CHAR)"));
+        }
+        plan.copy_cols.push(qdst);
+        plan.copy_exprs.push(expr);
+    }
+    Ok(plan)
+}
+
+impl Plan {
+    pub fn q(&self, name: &str) -> String {
+        self.engine.quote_ident(name)
+    }
+
+    /// Schema-qualified, quoted.
+    pub fn qt(&self, name: &str) -> String {
+        format!("{}.{}", self.q(&self.schema), self.q(name))
+    }
+
+    /// The source key as a quoted column list, optionally with a table prefix.
+    pub fn key_list(&self, prefix: &str) -> String {
+        list(
+            self.key
+                .iter()
+                .map(|k| format!("{prefix}{}", self.q(&k.name))),
+        )
+    }
+
+    pub fn shadow_key_list(&self, prefix: &str) -> String {
+        list(
+            self.shadow_key
+                .iter()
+                .map(|k| format!("{prefix}{}", self.q(k))),
+        )
+    }
+
+    /// One key value as a literal of the key column's type.
+    pub fn key_literal(&self, i: usize, v: &str) -> String {
+        let is_int = !v.is_empty()
+            && v.trim_start_matches('-')
+                .chars()
+                .all(|c| c.is_ascii_digit())
+            && v != "-";
+        match self.engine {
+            Engine::Postgres => format!("{}::{}", literal(self.engine, v), self.key[i].ty),
+            _ if is_int => v.to_string(),
+            _ => literal(self.engine, v),
+        }
+    }
+
+    /// A key tuple as literals: `(1)` or `(1, 'a')`.
+    pub fn key_tuple(&self, vals: &[String]) -> String {
+        list(vals.iter().enumerate().map(|(i, v)| self.key_literal(i, v)))
+    }
+
+    /// `key > (values)` on the source, with a prefix for the columns.
+    pub fn key_after(&self, prefix: &str, vals: &[String]) -> String {
+        format!("{} > {}", self.key_list(prefix), self.key_tuple(vals))
+    }
+
+    pub fn key_upto(&self, prefix: &str, vals: &[String]) -> String {
+        format!("{} <= {}", self.key_list(prefix), self.key_tuple(vals))
+    }
+
+    /// The range condition `lower < key <= upper` (either end open).
+    pub fn range(
+        &self,
+        prefix: &str,
+        lower: Option<&[String]>,
+        upper: Option<&[String]>,
+    ) -> String {
+        self.range_on(prefix, false, lower, upper)
+    }
+
+    /// The same range, written over the shadow's key names.
+    pub fn range_on(
+        &self,
+        prefix: &str,
+        shadow: bool,
+        lower: Option<&[String]>,
+        upper: Option<&[String]>,
+    ) -> String {
+        let cols = if shadow {
+            self.shadow_key_list(prefix)
+        } else {
+            self.key_list(prefix)
+        };
+        let mut parts = vec![];
+        if let Some(l) = lower {
+            parts.push(format!("{cols} > {}", self.key_tuple(l)));
+        }
+        if let Some(u) = upper {
+            parts.push(format!("{cols} <= {}", self.key_tuple(u)));
+        }
+        if parts.is_empty() {
+            "TRUE".into()
+        } else {
+            parts.join(" AND ")
+        }
+    }
+
+    /// `INSERT INTO shadow (cols) SELECT exprs FROM source WHERE cond`.
+    pub fn insert_select(&self, cond: &str) -> String {
+        let overriding = if self.engine == Engine::Postgres {
+            " OVERRIDING SYSTEM VALUE"
+        } else {
+            ""
+        };
+        format!(
+            "INSERT INTO {} ({}){overriding} SELECT {} FROM {} WHERE {cond}",
+            self.qt(&self.shadow),
+            self.copy_cols.join(", "),
+            self.copy_exprs.join(", "),
+            self.qt(&self.table)
+        )
+    }
+
+    /// The journal's key for this table.
+    pub fn journal_key(&self) -> String {
+        format!("{}.{}", self.schema, self.table)
+    }
+}
+
+/// `(a, b)` for several items, `a` for one.
+pub fn list(items: impl Iterator<Item = String>) -> String {
+    let v: Vec<String> = items.collect();
+    if v.len() == 1 {
+        v[0].clone()
+    } else {
+        format!("({})", v.join(", "))
+    }
+}

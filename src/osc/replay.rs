@@ -1,0 +1,133 @@
+//! Replays the change table into the shadow. For every recorded key the
+//! shadow row is deleted and the source's current row (if any) inserted in
+//! its place, so a replay step is idempotent and never merges rows the way
+//! an upsert would. Exactly the change rows that were read are deleted:
+//! a change committed later (even with a smaller id) waits for the next step.
+
+use super::copy::begin;
+use super::db::Conn;
+use super::plan::Plan;
+use super::Result;
+
+/// Changes per replay step. Kept below MariaDB's `in_predicate_conversion_threshold`
+/// (1000), above which a long IN list becomes a subquery and DELETE scans the table.
+pub const BATCH: u64 = 900;
+
+/// One replay step of up to `batch` changes. Returns how many change rows
+/// it consumed (0: the change table was empty). `in_tx`: run inside the
+/// caller's transaction or lock (cut-over) instead of opening one.
+/// Returns (change rows consumed, highest id seen). `from`: only look at ids
+/// above it (None: from the start of the change table).
+pub async fn step(
+    conn: &mut Conn,
+    plan: &Plan,
+    batch: u64,
+    in_tx: bool,
+    from: Option<i64>,
+) -> Result<(u64, i64)> {
+    let keys: Vec<String> = plan
+        .key
+        .iter()
+        .map(|k| super::copy::text_of(plan, &plan.q(&k.name)))
+        .collect();
+    let rows = conn
+        .rows(&format!(
+            "SELECT {}, {} FROM {} WHERE _sg_seq > {} ORDER BY _sg_seq LIMIT {batch}",
+            super::copy::text_of(plan, "_sg_seq"),
+            keys.join(", "),
+            plan.qt(&plan.changes),
+            from.unwrap_or(0)
+        ))
+        .await?;
+    if rows.is_empty() {
+        return Ok((0, from.unwrap_or(0)));
+    }
+    let ids: Vec<String> = rows
+        .iter()
+        .map(|r| r[0].clone().unwrap_or_default())
+        .collect();
+    let max_id = ids
+        .iter()
+        .filter_map(|i| i.parse::<i64>().ok())
+        .max()
+        .unwrap_or(0);
+    let mut tuples: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            let vals: Vec<String> = r[1..]
+                .iter()
+                .map(|v| v.clone().unwrap_or_default())
+                .collect();
+            plan.key_tuple(&vals)
+        })
+        .collect();
+    tuples.sort();
+    tuples.dedup();
+    let in_list = tuples.join(", ");
+    let stmts = [
+        format!(
+            "DELETE FROM {} WHERE {} IN ({in_list})",
+            plan.qt(&plan.shadow),
+            plan.shadow_key_list("")
+        ),
+        plan.insert_select(&format!("{} IN ({in_list})", plan.key_list(""))),
+        format!(
+            "DELETE FROM {} WHERE _sg_seq IN ({})",
+            plan.qt(&plan.changes),
+            ids.join(", ")
+        ),
+    ];
+    if !in_tx {
+        conn.exec(begin(plan)).await?;
+    }
+    for s in &stmts {
+        if let Err(e) = conn.exec(s).await {
+            if !in_tx {
+                let _ = conn.exec("ROLLBACK").await;
+            }
+            return Err(e);
+        }
+    }
+    if !in_tx {
+        conn.exec("COMMIT").await?;
+    }
+    Ok((ids.len() as u64, max_id))
+}
+
+/// How far below the last id seen a step looks again. Processed rows are
+/// deleted, and rescanning them from the start each time is quadratic while
+/// InnoDB has not purged them yet; a change whose id is older than the
+/// window but committed late is still found by the full scan that must
+/// come up (nearly) empty before this function returns.
+const WINDOW: i64 = 20_000;
+
+/// Replays until a scan from the start of the change table finds fewer than
+/// `stop_below` changes (caught up). Returns the total replayed.
+pub async fn until_caught_up(
+    conn: &mut Conn,
+    plan: &Plan,
+    stop_below: u64,
+    in_tx: bool,
+) -> Result<u64> {
+    let mut total = 0;
+    let mut last: Option<i64> = None;
+    loop {
+        let from = last.map(|l| (l - WINDOW).max(0));
+        let (n, max_id) = step(conn, plan, BATCH, in_tx, from).await?;
+        total += n;
+        if n >= stop_below.max(1) && n > 0 {
+            last = Some(max_id.max(last.unwrap_or(0)));
+            continue;
+        }
+        if from.is_none() {
+            return Ok(total); // a full scan found (almost) nothing: caught up
+        }
+        last = None; // confirm with a full scan
+    }
+}
+
+/// Rows waiting in the change table.
+pub async fn backlog(conn: &mut Conn, plan: &Plan) -> Result<i64> {
+    conn.scalar_i64(&format!("SELECT count(*) FROM {}", plan.qt(&plan.changes)))
+        .await
+}

@@ -1,0 +1,1030 @@
+//! The phase machine of one run: setup → copy → indexes → replay + verify
+//! → cut-over → finish. Each phase boundary is written to the journal, so
+//! `--resume` enters the machine at the phase the journal names.
+
+use super::alter::Alter;
+use super::copy::{self, CopyOptions};
+use super::db::{is_lock_timeout, Conn};
+use super::engines::{mysql, postgres};
+use super::journal::{self, Entry, Extra, Journal};
+use super::plan::{self, Plan};
+use super::progress::Progress;
+use super::{replay, verify, OscError, Result};
+use crate::engine::Engine;
+use serde_json::json;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub url: String,
+    pub statement: String,
+    pub yes: bool,
+    pub dry_run: bool,
+    pub resume: bool,
+    pub postpone_cutover: Option<PathBuf>,
+    pub chunk_time: Duration,
+    pub max_lock_wait: Duration,
+    pub cutover_retries: u32,
+    pub drop_old: bool,
+    pub json: bool,
+}
+
+/// Engine dispatch for the few calls that differ.
+struct Eng(Engine);
+
+impl Eng {
+    fn pg(&self) -> bool {
+        self.0 == Engine::Postgres
+    }
+    async fn schema(&self, c: &mut Conn) -> Result<String> {
+        if self.pg() {
+            postgres::current_schema(c).await
+        } else {
+            mysql::current_schema(c).await
+        }
+    }
+    async fn exists(&self, c: &mut Conn, s: &str, t: &str) -> Result<bool> {
+        if self.pg() {
+            postgres::table_exists(c, s, t).await
+        } else {
+            mysql::table_exists(c, s, t).await
+        }
+    }
+    async fn refusals(&self, c: &mut Conn, s: &str, t: &str) -> Result<Vec<String>> {
+        if self.pg() {
+            postgres::refusals(c, s, t).await
+        } else {
+            mysql::refusals(c, s, t).await
+        }
+    }
+    async fn plan(&self, c: &mut Conn, a: &Alter, stmt: &str, s: &str) -> Result<Plan> {
+        if self.pg() {
+            postgres::plan(c, a, stmt, s).await
+        } else {
+            mysql::plan(c, a, stmt, s).await
+        }
+    }
+    fn journal(&self, s: &str) -> Journal {
+        if self.pg() {
+            postgres::journal(s)
+        } else {
+            mysql::journal(s)
+        }
+    }
+    fn teardown(&self, s: &str, t: &str, drop_old: bool) -> Vec<String> {
+        if self.pg() {
+            postgres::teardown_sql(s, t, drop_old)
+        } else {
+            mysql::teardown_sql(s, t, drop_old)
+        }
+    }
+    fn lock(&self, s: &str, t: &str, unlock: bool) -> String {
+        if self.pg() {
+            postgres::lock_sql(s, t, unlock)
+        } else {
+            mysql::lock_sql(s, t, unlock)
+        }
+    }
+}
+
+pub async fn connect(engine: Engine, url: &str) -> Result<Conn> {
+    let mut c = Conn::connect(engine, url).await?;
+    if engine.is_mysql_family() {
+        c.exec(mysql::SESSION_SQL).await?;
+    }
+    Ok(c)
+}
+
+pub async fn run(opts: &Options) -> Result<()> {
+    let engine = Engine::from_url(&opts.url).ok_or_else(|| {
+        OscError::Invalid(format!(
+            "unsupported database URL {}: use postgres://, mysql:// or sqlite://",
+            super::redact::redact_url(&opts.url)
+        ))
+    })?;
+    let engine = if engine == Engine::Mariadb {
+        Engine::Mysql
+    } else {
+        engine
+    };
+    if engine == Engine::Sqlite {
+        return super::sqlite::run(opts).await;
+    }
+    let alter = Alter::parse(engine, &opts.statement)?;
+    let eng = Eng(engine);
+    let progress = Progress::new(opts.json);
+    let mut conn = connect(engine, &opts.url).await?;
+    let schema = match &alter.schema {
+        Some(s) => s.clone(),
+        None => eng.schema(&mut conn).await?,
+    };
+    let table = alter.table.clone();
+    let names = plan::names_for(&table)?;
+    if !eng.exists(&mut conn, &schema, &table).await? {
+        return Err(OscError::Invalid(format!(
+            "table {schema}.{table} does not exist"
+        )));
+    }
+    let journal = eng.journal(&schema);
+    let jkey = format!("{schema}.{table}");
+
+    if !opts.dry_run {
+        let mut got = conn.scalar(&eng.lock(&schema, &table, false)).await?;
+        // A run killed a moment ago may still hold it until its session ends.
+        for _ in 0..40 {
+            if matches!(got.as_deref(), Some("t") | Some("true") | Some("1")) || !eng.pg() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            got = conn.scalar(&eng.lock(&schema, &table, false)).await?;
+        }
+        if !matches!(got.as_deref(), Some("t") | Some("true") | Some("1")) {
+            return Err(OscError::Failed(format!(
+                "another shipgate osc run holds the lock on {schema}.{table}; two runs never migrate one table"
+            )));
+        }
+    }
+
+    let mut entry = journal.load(&mut conn, &schema, &jkey).await?;
+    if let Some(e) = &entry {
+        if e.phase == journal::DONE && opts.resume && e.statement == opts.statement {
+            progress.event(
+                "done",
+                json!({"table": jkey, "note": "this migration had already finished"}),
+            );
+            let _ = conn.scalar(&eng.lock(&schema, &table, true)).await;
+            return Ok(());
+        }
+        if e.phase == journal::DONE {
+            if eng.exists(&mut conn, &schema, &names.old).await? {
+                return Err(OscError::Refused(format!(
+                    "a finished migration of {jkey} kept its old table {}; run `shipgate osc cleanup` first",
+                    names.old
+                )));
+            }
+            if !opts.dry_run {
+                conn.exec(&journal.delete_sql(&jkey)).await?;
+            }
+            entry = None;
+        } else if !opts.resume {
+            return Err(OscError::Invalid(format!(
+                "an interrupted migration of {jkey} is in the journal (phase {}, statement {:?}); continue it with --resume or remove it with `shipgate osc cleanup`",
+                e.phase, e.statement
+            )));
+        } else if e.statement != opts.statement {
+            return Err(OscError::Invalid(format!(
+                "--resume was given a different statement than the interrupted run ({:?})",
+                e.statement
+            )));
+        }
+    } else if opts.resume {
+        progress.event(
+            "resume",
+            json!({"note": "nothing to resume; starting a new run"}),
+        );
+    }
+    // A MySQL setup that was cut short is redone from scratch.
+    if entry.as_ref().is_some_and(|e| e.phase == journal::SETUP) {
+        for s in eng.teardown(&schema, &table, false) {
+            conn.exec(&s).await?;
+        }
+        conn.exec(&journal.delete_sql(&jkey)).await?;
+        entry = None;
+    }
+
+    let entry = match entry {
+        Some(e) => e,
+        None => {
+            let reasons = eng.refusals(&mut conn, &schema, &table).await?;
+            if !reasons.is_empty() {
+                return Err(OscError::Refused(format!(
+                    "{schema}.{table} cannot be migrated online:\n  - {}",
+                    reasons.join("\n  - ")
+                )));
+            }
+            for t in [&names.shadow, &names.changes, &names.old] {
+                if eng.exists(&mut conn, &schema, t).await? {
+                    return Err(OscError::Refused(format!(
+                        "{schema}.{t} already exists (left by an earlier run?); run `shipgate osc cleanup` first"
+                    )));
+                }
+            }
+            // Setup takes a short lock on the table (trigger creation): bounded and retried.
+            let mut attempt = 0;
+            let (plan, log) = loop {
+                attempt += 1;
+                match setup(&mut conn, &eng, &alter, opts, &schema, &journal, &jkey).await {
+                    Err(e) if is_lock_timeout(&e) && attempt < opts.cutover_retries => {
+                        if !eng.pg() {
+                            for s in eng.teardown(&schema, &table, false) {
+                                conn.exec(&s).await?;
+                            }
+                            conn.exec(&journal.delete_sql(&jkey)).await?;
+                        }
+                        progress.event(
+                            "setup-retry",
+                            json!({"attempt": attempt, "reason": "lock timeout"}),
+                        );
+                        tokio::time::sleep(backoff(attempt)).await;
+                    }
+                    other => break other?,
+                }
+            };
+            if opts.dry_run {
+                print_dry_run(&plan, &log);
+                return Ok(());
+            }
+            if !opts.yes {
+                // Setup has not happened yet in this branch for a non-dry run;
+                // see `setup`, which asks before creating anything.
+            }
+            progress.event("setup", json!({"table": jkey, "shadow": plan.shadow}));
+            journal
+                .load(&mut conn, &schema, &jkey)
+                .await?
+                .ok_or_else(|| OscError::Failed("the journal entry vanished after setup".into()))?
+        }
+    };
+    let result = continue_run(
+        &mut conn, &eng, &alter, opts, entry, &schema, &journal, progress,
+    )
+    .await;
+    if let Err(OscError::Failed(m)) = &result {
+        if m.contains("Duplicate entry")
+            || m.contains("duplicate key")
+            || m.contains("could not create unique index")
+        {
+            // The new unique key is violated by the data: undo everything, the table stays as it was.
+            for s in eng.teardown(&schema, &table, false) {
+                let _ = conn.exec(&s).await;
+            }
+            let _ = conn.exec(&journal.delete_sql(&jkey)).await;
+            return Err(OscError::Failed(format!(
+                "the new unique key is violated by existing rows; nothing was changed and shipgate's tables were removed.\n{m}"
+            )));
+        }
+    }
+    let _ = conn.scalar(&eng.lock(&schema, &table, true)).await;
+    result
+}
+
+fn ask(plan: &Plan, opts: &Options) -> Result<()> {
+    eprintln!(
+        "shipgate osc will migrate {}.{} ({}):\n  1. create {} with the new shape and the change table {} with capture triggers\n  \
+         2. copy rows in key order (chunks of ~{:?}), build the secondary indexes\n  \
+         3. replay changes, verify counts and checksums\n  \
+         4. swap the tables under a lock of at most {:?} per attempt ({} attempts); keep {} {}",
+        plan.schema,
+        plan.table,
+        super::redact::redact_url(&opts.url),
+        plan.shadow,
+        plan.changes,
+        opts.chunk_time,
+        opts.max_lock_wait,
+        opts.cutover_retries,
+        plan.old,
+        if opts.drop_old { "only until the swap" } else { "until `shipgate osc cleanup`" }
+    );
+    if !std::io::stdin().is_terminal() {
+        return Err(OscError::Invalid(
+            "not confirmed: pass --yes to run without a terminal".into(),
+        ));
+    }
+    eprint!("Proceed? [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut line);
+    if matches!(line.trim(), "y" | "Y" | "yes") {
+        Ok(())
+    } else {
+        Err(OscError::Invalid("not confirmed".into()))
+    }
+}
+
+/// Creates shadow, change table and triggers, and the journal entry. In a
+/// dry run everything is rolled back (PostgreSQL) or built as a temporary
+/// table (MySQL) and only the statements are returned.
+async fn setup(
+    conn: &mut Conn,
+    eng: &Eng,
+    alter: &Alter,
+    opts: &Options,
+    schema: &str,
+    journal: &Journal,
+    jkey: &str,
+) -> Result<(Plan, Vec<String>)> {
+    let mut log: Vec<String> = vec![];
+    let ms = opts.max_lock_wait.as_millis().max(1);
+    if eng.pg() {
+        conn.exec("BEGIN").await?;
+        let r = async {
+            conn.exec(&format!("SET LOCAL lock_timeout = '{ms}ms'"))
+                .await?;
+            let run = |s: String, log: &mut Vec<String>| {
+                log.push(s.clone());
+                s
+            };
+            conn.exec(&run(journal.create_sql(), &mut log)).await?;
+            for s in postgres::shadow_sql(alter, schema)? {
+                conn.exec(&run(s, &mut log)).await?;
+            }
+            let plan = postgres::plan(conn, alter, &opts.statement, schema).await?;
+            let (drops, extra) = postgres::defer_indexes(conn, &plan).await?;
+            for s in drops.into_iter().chain(postgres::capture_sql(&plan)) {
+                conn.exec(&run(s, &mut log)).await?;
+            }
+            conn.exec(&run(
+                journal.insert_sql(jkey, &opts.statement, journal::COPY, &extra),
+                &mut log,
+            ))
+            .await?;
+            log.extend(
+                extra
+                    .post_copy
+                    .iter()
+                    .map(|s| format!("-- after the copy:\n{s}")),
+            );
+            Ok::<Plan, OscError>(plan)
+        }
+        .await;
+        match r {
+            Ok(plan) if !opts.dry_run => {
+                if !opts.yes {
+                    if let Err(e) = ask(&plan, opts) {
+                        conn.exec("ROLLBACK").await?;
+                        return Err(e);
+                    }
+                }
+                conn.exec("COMMIT").await?;
+                Ok((plan, log))
+            }
+            Ok(plan) => {
+                conn.exec("ROLLBACK").await?;
+                Ok((plan, log))
+            }
+            Err(e) => {
+                let _ = conn.exec("ROLLBACK").await;
+                Err(e)
+            }
+        }
+    } else {
+        let names = plan::names_for(&alter.table)?;
+        // Learn the new shape on a temporary table first: nothing visible is
+        // touched before the operator confirms, and a dry run touches nothing.
+        let tmp = [
+            format!(
+                "CREATE TEMPORARY TABLE {}.{} LIKE {}.{}",
+                Engine::Mysql.quote_ident(schema),
+                Engine::Mysql.quote_ident(&names.shadow),
+                Engine::Mysql.quote_ident(schema),
+                Engine::Mysql.quote_ident(&alter.table)
+            ),
+            alter.retarget(Engine::Mysql, Some(schema), &names.shadow),
+        ];
+        let drop_tmp = format!(
+            "DROP TEMPORARY TABLE IF EXISTS {}.{}",
+            Engine::Mysql.quote_ident(schema),
+            Engine::Mysql.quote_ident(&names.shadow)
+        );
+        let probe = async {
+            for s in &tmp {
+                conn.exec(s).await?;
+            }
+            mysql::plan(conn, alter, &opts.statement, schema).await
+        }
+        .await;
+        conn.exec(&drop_tmp).await?;
+        let plan = probe?;
+        if opts.dry_run {
+            log.push(journal.create_sql());
+            log.push(journal.insert_sql(jkey, &opts.statement, journal::SETUP, &Extra::default()));
+            log.extend(mysql::shadow_sql(alter, schema)?);
+            log.push(
+                "-- secondary indexes of the shadow are dropped here and re-added after the copy"
+                    .into(),
+            );
+            log.extend(mysql::capture_sql(&plan));
+            return Ok((plan, log));
+        }
+        if !opts.yes {
+            ask(&plan, opts)?;
+        }
+        let secs = opts.max_lock_wait.as_secs_f64().ceil().max(1.0) as u64;
+        conn.exec(&format!("SET SESSION lock_wait_timeout = {secs}"))
+            .await?;
+        conn.exec(&journal.create_sql()).await?;
+        conn.exec(&journal.insert_sql(jkey, &opts.statement, journal::SETUP, &Extra::default()))
+            .await?;
+        for s in mysql::shadow_sql(alter, schema)? {
+            conn.exec(&s).await?;
+        }
+        let plan = mysql::plan(conn, alter, &opts.statement, schema).await?;
+        let (drops, extra) = mysql::defer_indexes(conn, &plan).await?;
+        for s in drops.into_iter().chain(mysql::capture_sql(&plan)) {
+            conn.exec(&s).await?;
+        }
+        conn.exec(&journal.set_extra_sql(jkey, &extra)).await?;
+        conn.exec(&journal.set_phase_sql(jkey, journal::COPY))
+            .await?;
+        Ok((plan, log))
+    }
+}
+
+fn print_dry_run(plan: &Plan, log: &[String]) {
+    println!("-- shipgate osc --dry-run: nothing was changed. Statements, in order:");
+    for s in log {
+        println!("{s};");
+    }
+    let first = plan
+        .key
+        .iter()
+        .map(|_| "<last key>".to_string())
+        .collect::<Vec<_>>();
+    println!("-- copy, one transaction per chunk, until the key range is exhausted:");
+    println!(
+        "SELECT {} FROM {} WHERE {} > {} ORDER BY {} LIMIT 1 OFFSET <chunk size - 1>;",
+        plan.key_list(""),
+        plan.qt(&plan.table),
+        plan.key_list(""),
+        plan::list(first.iter().cloned()),
+        copy::order_by(plan)
+    );
+    println!(
+        "{};",
+        plan.insert_select(&format!(
+            "{} > <last key> AND {} <= <chunk end>",
+            plan.key_list(""),
+            plan.key_list("")
+        ))
+    );
+    println!("UPDATE {} SET last_key = <chunk end>, ...;", plan.journal);
+    println!("-- replay, one transaction per batch of changes:");
+    println!(
+        "SELECT _sg_seq, {} FROM {} ORDER BY _sg_seq LIMIT {};",
+        plan.key_list(""),
+        plan.qt(&plan.changes),
+        replay::BATCH
+    );
+    println!(
+        "DELETE FROM {} WHERE {} IN (<changed keys>);",
+        plan.qt(&plan.shadow),
+        plan.shadow_key_list("")
+    );
+    println!(
+        "{};",
+        plan.insert_select(&format!("{} IN (<changed keys>)", plan.key_list("")))
+    );
+    println!(
+        "DELETE FROM {} WHERE _sg_seq IN (<replayed ids>);",
+        plan.qt(&plan.changes)
+    );
+    println!("-- verify: per key range, count and checksum of both sides in one snapshot");
+    println!("-- cut-over:");
+    if plan.engine == Engine::Postgres {
+        println!("BEGIN; SET LOCAL lock_timeout = <max-lock-wait>; LOCK TABLE {} IN ACCESS EXCLUSIVE MODE;", plan.qt(&plan.table));
+        println!("-- final replay; re-point foreign keys, views, sequences; then");
+        println!(
+            "ALTER TABLE {} RENAME TO {};",
+            plan.qt(&plan.table),
+            plan.q(&plan.old)
+        );
+        println!(
+            "ALTER TABLE {} RENAME TO {}; COMMIT;",
+            plan.qt(&plan.shadow),
+            plan.q(&plan.table)
+        );
+    } else {
+        println!("SET SESSION lock_wait_timeout = <max-lock-wait>; LOCK TABLES {} WRITE, {} WRITE, {} WRITE;", plan.qt(&plan.table), plan.qt(&plan.shadow), plan.qt(&plan.changes));
+        println!("-- final replay; then from a second connection, queued before the unlock:");
+        println!(
+            "RENAME TABLE {} TO {}, {} TO {};",
+            plan.qt(&plan.table),
+            plan.qt(&plan.old),
+            plan.qt(&plan.shadow),
+            plan.qt(&plan.table)
+        );
+        println!("UNLOCK TABLES;");
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn continue_run(
+    conn: &mut Conn,
+    eng: &Eng,
+    alter: &Alter,
+    opts: &Options,
+    entry: Entry,
+    schema: &str,
+    journal: &Journal,
+    mut progress: Progress,
+) -> Result<()> {
+    let jkey = entry.tbl.clone();
+    let names = plan::names_for(&alter.table)?;
+    let mut phase = entry.phase.clone();
+    let shadow_exists = eng.exists(conn, schema, &names.shadow).await?;
+    if !shadow_exists {
+        if eng.exists(conn, schema, &names.old).await? && phase != journal::COPY {
+            // The swap happened but its journal write did not (MySQL renames outside a transaction).
+            phase = journal::CUTOVER_DONE.to_string();
+        } else {
+            return Err(OscError::Failed(format!(
+                "the journal says phase {phase} but the shadow table {} is missing; run `shipgate osc cleanup` and start again",
+                names.shadow
+            )));
+        }
+    }
+    if phase == journal::CUTOVER_DONE {
+        return finish(
+            conn,
+            eng,
+            opts,
+            schema,
+            &alter.table,
+            journal,
+            &jkey,
+            &progress,
+            vec![],
+        )
+        .await;
+    }
+    let plan = eng.plan(conn, alter, &opts.statement, schema).await?;
+    let started = Instant::now();
+    if phase == journal::COPY {
+        // The catalog's estimate: counting would scan the table once more.
+        let estimate = if eng.pg() {
+            format!(
+                "SELECT greatest(reltuples, 0)::bigint::text FROM pg_class WHERE oid = {}::regclass",
+                super::db::literal(Engine::Postgres, &plan.qt(&plan.table))
+            )
+        } else {
+            format!(
+                "SELECT CAST(table_rows AS CHAR) FROM information_schema.tables WHERE table_schema = {} AND table_name = {}",
+                super::db::literal(Engine::Mysql, &plan.schema),
+                super::db::literal(Engine::Mysql, &plan.table)
+            )
+        };
+        let total = conn.scalar_i64(&estimate).await.unwrap_or(0);
+        progress.event(
+            "copy",
+            json!({"rows_estimate": total, "resumed_at": entry.last_key}),
+        );
+        progress.start_copy(total as u64, entry.rows_copied.max(0) as u64);
+        let done = copy::run(
+            conn,
+            &plan,
+            journal,
+            entry.last_key.clone(),
+            &progress,
+            &CopyOptions {
+                chunk_time: opts.chunk_time,
+                max_chunks: None,
+            },
+        )
+        .await;
+        progress.finish_copy();
+        done?;
+        phase = journal::COPIED.into();
+        progress.event(
+            "copied",
+            json!({"seconds": started.elapsed().as_secs_f64()}),
+        );
+    }
+    if phase == journal::COPIED {
+        let t0 = Instant::now();
+        if eng.pg() {
+            conn.exec("BEGIN").await?;
+            for s in &entry.extra.post_copy {
+                if let Err(e) = conn.exec(s).await {
+                    let _ = conn.exec("ROLLBACK").await;
+                    return Err(e);
+                }
+            }
+            conn.exec(&journal.set_phase_sql(&jkey, journal::INDEXED))
+                .await?;
+            conn.exec("COMMIT").await?;
+        } else {
+            let have = conn
+                .scalar_i64(&format!(
+                    "SELECT count(DISTINCT index_name) FROM information_schema.statistics WHERE table_schema = {} AND table_name = {} AND index_name <> 'PRIMARY'",
+                    super::db::literal(Engine::Mysql, schema),
+                    super::db::literal(Engine::Mysql, &plan.shadow)
+                ))
+                .await?;
+            if have == 0 {
+                for s in &entry.extra.post_copy {
+                    conn.exec(s).await?;
+                }
+            }
+            conn.exec(&journal.set_phase_sql(&jkey, journal::INDEXED))
+                .await?;
+        }
+        phase = journal::INDEXED.into();
+        progress.event("indexed", json!({"seconds": t0.elapsed().as_secs_f64()}));
+    }
+    if phase == journal::INDEXED {
+        let t0 = Instant::now();
+        let n = replay::until_caught_up(conn, &plan, replay::BATCH, false).await?;
+        let mut peer = if eng.pg() {
+            Some(connect(Engine::Postgres, &opts.url).await?)
+        } else {
+            None
+        };
+        let summary = verify::run(conn, peer.as_mut(), &plan, 200_000).await?;
+        drop(peer);
+        let m = replay::until_caught_up(conn, &plan, replay::BATCH, false).await?;
+        conn.exec(&journal.set_phase_sql(&jkey, journal::VERIFIED))
+            .await?;
+        phase = journal::VERIFIED.into();
+        progress.event(
+            "verified",
+            json!({"rows": summary.rows, "ranges": summary.chunks, "replayed": n + m, "seconds": t0.elapsed().as_secs_f64()}),
+        );
+    }
+    if phase == journal::VERIFIED {
+        if let Some(f) = &opts.postpone_cutover {
+            let mut told = false;
+            while f.exists() {
+                if !told {
+                    progress.event(
+                        "postponed",
+                        json!({"while_exists": f.display().to_string()}),
+                    );
+                    told = true;
+                }
+                replay::until_caught_up(conn, &plan, replay::BATCH, false).await?;
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        }
+        replay::until_caught_up(conn, &plan, replay::BATCH, false).await?;
+        let after = if eng.pg() {
+            cutover_pg(conn, &plan, opts, journal, &jkey, &progress).await?
+        } else {
+            cutover_mysql(conn, &plan, opts, journal, &jkey, &progress).await?;
+            vec![]
+        };
+        return finish(
+            conn,
+            eng,
+            opts,
+            schema,
+            &alter.table,
+            journal,
+            &jkey,
+            &progress,
+            after,
+        )
+        .await;
+    }
+    Err(OscError::Failed(format!("unknown journal phase {phase}")))
+}
+
+fn backoff(attempt: u32) -> Duration {
+    Duration::from_millis((200u64 << attempt.min(5)).min(5000))
+}
+
+async fn cutover_pg(
+    conn: &mut Conn,
+    plan: &Plan,
+    opts: &Options,
+    journal: &Journal,
+    jkey: &str,
+    progress: &Progress,
+) -> Result<Vec<String>> {
+    let ms = opts.max_lock_wait.as_millis().max(1);
+    for attempt in 1..=opts.cutover_retries {
+        let t0 = Instant::now();
+        conn.exec("BEGIN").await?;
+        let r = async {
+            conn.exec(&format!("SET LOCAL lock_timeout = '{ms}ms'"))
+                .await?;
+            conn.exec(&format!(
+                "LOCK TABLE {} IN ACCESS EXCLUSIVE MODE",
+                plan.qt(&plan.table)
+            ))
+            .await?;
+            let locked = Instant::now();
+            let n = replay::until_caught_up(conn, plan, 1, true).await?;
+            let (sql, after) = postgres::swap_sql(conn, plan).await?;
+            let mut failed = false;
+            for s in &sql {
+                if let Some(f) = s.strip_prefix(postgres::VIEW_FALLBACK) {
+                    if failed {
+                        conn.exec("ROLLBACK TO SAVEPOINT sg_view").await?;
+                        conn.exec(f).await?;
+                    }
+                } else if s.starts_with(postgres::VIEW_MARK) {
+                    failed = conn.exec(s).await.is_err();
+                } else {
+                    conn.exec(s).await?;
+                }
+            }
+            conn.exec(&journal.set_phase_sql(jkey, journal::CUTOVER_DONE))
+                .await?;
+            Ok::<_, OscError>((after, n, locked.elapsed()))
+        }
+        .await;
+        match r {
+            Ok((after, n, held)) => {
+                conn.exec("COMMIT").await?;
+                progress.event(
+                    "cutover",
+                    json!({"attempt": attempt, "final_replay": n, "lock_held_ms": held.as_millis() as u64, "ms": t0.elapsed().as_millis() as u64}),
+                );
+                return Ok(after);
+            }
+            Err(e) => {
+                let _ = conn.exec("ROLLBACK").await;
+                if !is_lock_timeout(&e) {
+                    return Err(e);
+                }
+                progress.event(
+                    "cutover-retry",
+                    json!({"attempt": attempt, "reason": "lock timeout"}),
+                );
+                if attempt < opts.cutover_retries {
+                    tokio::time::sleep(backoff(attempt)).await;
+                }
+            }
+        }
+    }
+    Err(gave_up(plan, opts))
+}
+
+fn gave_up(plan: &Plan, opts: &Options) -> OscError {
+    OscError::Failed(format!(
+        "cut-over gave up after {} attempts: the lock on {}.{} could not be taken within {:?}. \
+         The table is unchanged and still captured; run again with --resume (or `shipgate osc cleanup` to abandon)",
+        opts.cutover_retries, plan.schema, plan.table, opts.max_lock_wait
+    ))
+}
+
+/// MySQL/MariaDB cut-over with three sessions. The locker holds
+/// `LOCK TABLES t READ`: writers wait, readers and our own replay session
+/// do not. The replay session applies the last changes. The renamer then
+/// queues the atomic `RENAME TABLE t TO old, shadow TO t`; it already holds
+/// the shadow and old names and waits only for `t`, so when the locker
+/// releases, the rename's pending exclusive lock is served before the
+/// writers' (pending exclusive metadata locks take precedence). MariaDB
+/// refuses RENAME under LOCK TABLES, and renaming with two statements under
+/// the lock made waiting writers fail with "table doesn't exist" in tests.
+async fn cutover_mysql(
+    conn: &mut Conn,
+    plan: &Plan,
+    opts: &Options,
+    journal: &Journal,
+    jkey: &str,
+    progress: &Progress,
+) -> Result<()> {
+    let secs = opts.max_lock_wait.as_secs_f64().ceil().max(1.0) as u64;
+    let mut locker = connect(Engine::Mysql, &opts.url).await?;
+    let mut renamer = connect(Engine::Mysql, &opts.url).await?;
+    let rid = renamer
+        .scalar("SELECT CAST(CONNECTION_ID() AS CHAR)")
+        .await?
+        .unwrap_or_default();
+    for c in [&mut locker, &mut renamer] {
+        c.exec(&format!("SET SESSION lock_wait_timeout = {secs}"))
+            .await?;
+    }
+    let rename = format!(
+        "RENAME TABLE {} TO {}, {} TO {}",
+        plan.qt(&plan.table),
+        plan.qt(&plan.old),
+        plan.qt(&plan.shadow),
+        plan.qt(&plan.table)
+    );
+    for attempt in 1..=opts.cutover_retries {
+        let t0 = Instant::now();
+        if let Err(e) = locker
+            .exec(&format!("LOCK TABLES {} READ", plan.qt(&plan.table)))
+            .await
+        {
+            if !is_lock_timeout(&e) {
+                return Err(e);
+            }
+            progress.event(
+                "cutover-retry",
+                json!({"attempt": attempt, "reason": "lock timeout"}),
+            );
+            if attempt < opts.cutover_retries {
+                tokio::time::sleep(backoff(attempt)).await;
+            }
+            continue;
+        }
+        let locked = Instant::now();
+        let r = async {
+            let n = replay::until_caught_up(conn, plan, 1, false).await?;
+            if let Some(ai) = mysql::auto_increment(conn, &plan.schema, &plan.table).await? {
+                conn.exec(&format!(
+                    "ALTER TABLE {} AUTO_INCREMENT = {ai}",
+                    plan.qt(&plan.shadow)
+                ))
+                .await?;
+            }
+            Ok::<u64, OscError>(n)
+        }
+        .await;
+        let n = match r {
+            Ok(n) => n,
+            Err(e) => {
+                let _ = locker.exec("UNLOCK TABLES").await;
+                return Err(e);
+            }
+        };
+        let sql = rename.clone();
+        let task = tokio::spawn(async move {
+            let res = renamer.exec(&sql).await;
+            (renamer, res)
+        });
+        let mut queued = false;
+        for _ in 0..400 {
+            if task.is_finished() {
+                break;
+            }
+            let w = conn
+                .scalar_i64(&format!(
+                    "SELECT count(*) FROM information_schema.processlist WHERE id = {rid} AND state LIKE '%metadata lock%'"
+                ))
+                .await
+                .unwrap_or(0);
+            if w > 0 {
+                queued = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        locker.exec("UNLOCK TABLES").await?;
+        let held = locked.elapsed();
+        let (rc, res) = task
+            .await
+            .map_err(|e| OscError::Failed(format!("rename task failed: {e}")))?;
+        renamer = rc;
+        match res {
+            Ok(_) => {
+                conn.exec(&journal.set_phase_sql(jkey, journal::CUTOVER_DONE))
+                    .await?;
+                progress.event(
+                    "cutover",
+                    json!({"attempt": attempt, "final_replay": n, "writes_blocked_ms": held.as_millis() as u64, "rename_was_queued": queued, "ms": t0.elapsed().as_millis() as u64}),
+                );
+                return Ok(());
+            }
+            Err(e) if is_lock_timeout(&e) => {
+                progress.event(
+                    "cutover-retry",
+                    json!({"attempt": attempt, "reason": "rename lock timeout"}),
+                );
+                if attempt < opts.cutover_retries {
+                    tokio::time::sleep(backoff(attempt)).await;
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Err(gave_up(plan, opts))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn finish(
+    conn: &mut Conn,
+    eng: &Eng,
+    opts: &Options,
+    schema: &str,
+    table: &str,
+    journal: &Journal,
+    jkey: &str,
+    progress: &Progress,
+    after: Vec<String>,
+) -> Result<()> {
+    let names = plan::names_for(table)?;
+    let q = |t: &str| format!("{}.{}", eng.0.quote_ident(schema), eng.0.quote_ident(t));
+    if eng.pg() {
+        for s in after {
+            conn.exec(&s).await?;
+        }
+        for s in postgres::pending_validations(conn, schema, table).await? {
+            conn.exec(&s).await?;
+        }
+        if eng.exists(conn, schema, &names.changes).await? {
+            let left = conn
+                .scalar_i64(&format!("SELECT count(*) FROM {}", q(&names.changes)))
+                .await?;
+            if left > 0 {
+                return Err(OscError::Failed(format!(
+                    "{left} changes reached the old table after the final replay; they are kept in {} for inspection",
+                    names.changes
+                )));
+            }
+        }
+        conn.exec(&format!(
+            "DROP TRIGGER IF EXISTS {} ON {}",
+            eng.0.quote_ident(&format!("{}_trg", names.changes)),
+            q(&names.old)
+        ))
+        .await?;
+        conn.exec(&format!("DROP TABLE IF EXISTS {}", q(&names.changes)))
+            .await?;
+        conn.exec(&format!(
+            "DROP FUNCTION IF EXISTS {}()",
+            q(&format!("{}_fn", names.changes))
+        ))
+        .await?;
+    } else {
+        for s in mysql::drop_triggers_sql(schema, table) {
+            conn.exec(&s).await?;
+        }
+        if eng.exists(conn, schema, &names.changes).await? {
+            let left = conn
+                .scalar_i64(&format!("SELECT count(*) FROM {}", q(&names.changes)))
+                .await?;
+            if left > 0 {
+                return Err(OscError::Failed(format!(
+                    "{left} changes reached the old table after the final replay; they are kept in {} for inspection",
+                    names.changes
+                )));
+            }
+            conn.exec(&format!("DROP TABLE IF EXISTS {}", q(&names.changes)))
+                .await?;
+        }
+    }
+    if opts.drop_old {
+        conn.exec(&format!("DROP TABLE IF EXISTS {}", q(&names.old)))
+            .await?;
+    }
+    conn.exec(&journal.set_phase_sql(jkey, journal::DONE))
+        .await?;
+    progress.event(
+        "done",
+        json!({"table": jkey, "old_table": if opts.drop_old { None } else { Some(names.old) }}),
+    );
+    Ok(())
+}
+
+/// `shipgate osc status`: the journal, one line per table.
+pub async fn status(url: &str, json_out: bool) -> Result<Vec<Entry>> {
+    let engine = engine_of(url)?;
+    let eng = Eng(engine);
+    let mut conn = connect(engine, url).await?;
+    let schema = eng.schema(&mut conn).await?;
+    let entries = eng.journal(&schema).load_all(&mut conn, &schema).await?;
+    for e in &entries {
+        if json_out {
+            println!(
+                "{}",
+                json!({"schema_version": 1, "table": e.tbl, "phase": e.phase, "rows_copied": e.rows_copied, "last_key": e.last_key, "statement": e.statement, "updated_at": e.updated_at})
+            );
+        } else {
+            println!(
+                "{}\t{}\t{} rows copied\t{}\t{}",
+                e.tbl, e.phase, e.rows_copied, e.updated_at, e.statement
+            );
+        }
+    }
+    if entries.is_empty() && !json_out {
+        println!("no shipgate osc runs recorded");
+    }
+    Ok(entries)
+}
+
+/// `shipgate osc cleanup`: drops what shipgate created for a table (the old
+/// table included) and its journal entry. Refuses while a run holds the lock.
+pub async fn cleanup(url: &str, table: &str) -> Result<()> {
+    let engine = engine_of(url)?;
+    let eng = Eng(engine);
+    let mut conn = connect(engine, url).await?;
+    let (schema, table) = match table.split_once('.') {
+        Some((s, t)) => (s.to_string(), t.to_string()),
+        None => (eng.schema(&mut conn).await?, table.to_string()),
+    };
+    plan::names_for(&table)?;
+    let got = conn.scalar(&eng.lock(&schema, &table, false)).await?;
+    if !matches!(got.as_deref(), Some("t") | Some("true") | Some("1")) {
+        return Err(OscError::Failed(format!(
+            "a shipgate osc run on {schema}.{table} is in progress"
+        )));
+    }
+    for s in eng.teardown(&schema, &table, true) {
+        conn.exec(&s).await?;
+    }
+    let journal = eng.journal(&schema);
+    if journal.exists(&mut conn, &schema).await? {
+        conn.exec(&journal.delete_sql(&format!("{schema}.{table}")))
+            .await?;
+    }
+    let _ = conn.scalar(&eng.lock(&schema, &table, true)).await;
+    eprintln!("osc: cleaned up {schema}.{table}");
+    Ok(())
+}
+
+fn engine_of(url: &str) -> Result<Engine> {
+    match Engine::from_url(url) {
+        Some(Engine::Postgres) => Ok(Engine::Postgres),
+        Some(Engine::Mysql) | Some(Engine::Mariadb) => Ok(Engine::Mysql),
+        _ => Err(OscError::Invalid(format!(
+            "unsupported database URL {} for this command",
+            super::redact::redact_url(url)
+        ))),
+    }
+}

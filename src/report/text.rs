@@ -1,0 +1,150 @@
+//! The human report: a summary line with the verdict and why, the findings
+//! grouped by file with the source line and a caret (rustc style), then the
+//! plan's phase for every new statement.
+
+use crate::analysis::Phase;
+use crate::check::CheckReport;
+use crate::verdict::{Finding, Severity, Verdict};
+use std::fmt::Write;
+
+struct Style {
+    color: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+    fn severity(&self, sev: Severity) -> String {
+        match sev {
+            Severity::Error => self.paint("1;31", "error"),
+            Severity::Warning => self.paint("1;33", "warning"),
+            Severity::Info => self.paint("1;36", "info"),
+        }
+    }
+    fn verdict(&self, v: Verdict) -> String {
+        let code = match v {
+            Verdict::ZeroDowntime => "1;32",
+            Verdict::ExpandContract => "1;33",
+            Verdict::MaintenanceWindow => "1;35",
+            Verdict::Blocked => "1;31",
+        };
+        self.paint(code, v.name())
+    }
+}
+
+pub fn render(r: &CheckReport, color: bool) -> String {
+    let st = Style { color };
+    let mut out = String::new();
+    let assumed = if r.version_assumed { " (assumed)" } else { "" };
+    let _ = writeln!(
+        out,
+        "{}: {} on {} {}{assumed}, {}, {}",
+        st.paint("1", "verdict"),
+        st.verdict(r.verdict),
+        r.engine,
+        r.version,
+        crate::check::count(r.new_migrations.len(), "new migration", "new migrations"),
+        crate::check::count(r.findings.len(), "finding", "findings")
+    );
+    for reason in &r.reasons {
+        let _ = writeln!(out, "  because {reason}");
+    }
+    for note in &r.notes {
+        let _ = writeln!(out, "{}: {note}", st.paint("1;36", "note"));
+    }
+    for f in &r.findings {
+        out.push('\n');
+        finding(&mut out, &st, r, f);
+    }
+    if !r.statements.is_empty() {
+        let _ = writeln!(out, "\n{}", st.paint("1", "plan"));
+        for s in &r.statements {
+            let first = s.sql.lines().next().unwrap_or("");
+            let short: String = first.chars().take(72).collect();
+            let ell = if first.chars().count() > 72 || s.sql.lines().count() > 1 {
+                " …"
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                out,
+                "  {:<12} {}:{}  {short}{ell}",
+                s.phase.name(),
+                s.span.file,
+                s.span.line
+            );
+            if let Some(rw) = &s.rewrite {
+                let _ = writeln!(out, "  {:<12} └ runs as: {rw}", "");
+            }
+        }
+        let phases: Vec<&str> = [
+            Phase::PreDeploy,
+            Phase::Expand,
+            Phase::Backfill,
+            Phase::Contract,
+            Phase::PostDeploy,
+            Phase::Maintenance,
+        ]
+        .into_iter()
+        .filter(|p| r.statements.iter().any(|s| s.phase == *p))
+        .map(|p| p.name())
+        .collect();
+        let _ = writeln!(out, "  phases: {}", phases.join(" → "));
+    }
+    let _ = writeln!(
+        out,
+        "\n{} {} (exit code {})",
+        st.paint("1", "verdict:"),
+        st.verdict(r.verdict),
+        r.verdict.exit_code()
+    );
+    out
+}
+
+fn finding(out: &mut String, st: &Style, r: &CheckReport, f: &Finding) {
+    let _ = writeln!(
+        out,
+        "{}[{}] {}: {}",
+        st.severity(f.severity),
+        f.rule,
+        f.name,
+        f.message
+    );
+    let _ = writeln!(
+        out,
+        "  --> {}:{}:{}",
+        f.span.file, f.span.line, f.span.column
+    );
+    if let Some(text) = r.sources.get(&*f.span.file) {
+        if let Some(line) = text.lines().nth(f.span.line as usize - 1) {
+            let num = f.span.line.to_string();
+            let pad = " ".repeat(num.len());
+            let col = f.span.column as usize - 1;
+            let len = if f.span.end > f.span.start {
+                let stmt_first_line = text[f.span.start..f.span.end].lines().next().unwrap_or("");
+                stmt_first_line.chars().count().max(1)
+            } else {
+                1
+            };
+            let _ = writeln!(out, "  {pad} |");
+            let _ = writeln!(out, "  {num} | {line}");
+            let _ = writeln!(
+                out,
+                "  {pad} | {}{}",
+                " ".repeat(col),
+                st.paint("1;31", &"^".repeat(len))
+            );
+        }
+    }
+    let implies = match f.class {
+        Verdict::ZeroDowntime => "zero-downtime".to_string(),
+        c => st.verdict(c),
+    };
+    let _ = writeln!(out, "   = implies: {implies}");
+    let _ = writeln!(out, "   = help: {}", f.help);
+}

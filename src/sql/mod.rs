@@ -1,0 +1,10 @@
+//! The SQL front end: splitting scripts into statements with exact spans,
+//! parsing each in the engine's dialect, recovering from what the parser
+//! does not know, and lowering everything to the [`ir::Op`] model.
+//! Invariant: it never fails and never drops a statement.
+
+pub mod fallback;
+pub mod ir;
+pub mod lower;
+pub mod parse;
+pub mod split;

@@ -1,0 +1,323 @@
+//! The command-line contract: exit codes, bad input naming what and where,
+//! git mode reading revisions straight from a repository, and the
+//! schema/diff/rules/explain commands.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::path::Path;
+
+fn shipgate() -> Command {
+    let mut c = Command::cargo_bin("shipgate").unwrap();
+    c.env("NO_COLOR", "1");
+    c
+}
+
+fn shop() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/shop")
+}
+
+fn write(dir: &Path, rel: &str, text: &str) {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let ok = std::process::Command::new("git")
+        .current_dir(dir)
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        ok.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+}
+
+#[test]
+fn missing_directory_is_exit_2_naming_it() {
+    shipgate()
+        .args([
+            "check",
+            "--old",
+            "/nonexistent/a",
+            "--new",
+            "/nonexistent/b",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("/nonexistent/a"));
+}
+
+#[test]
+fn unknown_engine_is_a_usage_error() {
+    let s = shop();
+    shipgate()
+        .args(["check", "--engine", "oracle", "--old"])
+        .arg(s.join("v1"))
+        .arg("--new")
+        .arg(s.join("v2"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown engine 'oracle'"));
+}
+
+#[test]
+fn unknown_flag_and_missing_revision_are_usage_errors() {
+    shipgate().args(["check", "--frobnicate"]).assert().code(2);
+    shipgate()
+        .args(["check"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--old DIR --new DIR"));
+}
+
+#[test]
+fn non_utf8_migration_is_exit_2_naming_the_file() {
+    let t = tempfile::tempdir().unwrap();
+    write(
+        t.path(),
+        "old/migrations/0001_a.sql",
+        "CREATE TABLE a (id int PRIMARY KEY);\n",
+    );
+    write(
+        t.path(),
+        "new/migrations/0001_a.sql",
+        "CREATE TABLE a (id int PRIMARY KEY);\n",
+    );
+    std::fs::write(
+        t.path().join("new/migrations/0002_b.sql"),
+        b"ALTER TABLE a ADD COLUMN b text DEFAULT '\xff';\n",
+    )
+    .unwrap();
+    shipgate()
+        .current_dir(t.path())
+        .args([
+            "check", "--engine", "postgres", "--old", "old", "--new", "new",
+        ])
+        .assert()
+        .code(2)
+        .stdout(predicate::str::is_empty())
+        .stderr(predicate::str::contains("0002_b.sql").and(predicate::str::contains("UTF-8")));
+}
+
+#[test]
+fn engine_that_cannot_be_detected_is_exit_2() {
+    let t = tempfile::tempdir().unwrap();
+    write(
+        t.path(),
+        "old/migrations/0001_a.sql",
+        "CREATE TABLE a (id int);\n",
+    );
+    write(
+        t.path(),
+        "new/migrations/0001_a.sql",
+        "CREATE TABLE a (id int);\n",
+    );
+    shipgate()
+        .current_dir(t.path())
+        .args(["check", "--old", "old", "--new", "new"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--engine"));
+}
+
+#[test]
+fn bad_config_names_file_and_line() {
+    let t = tempfile::tempdir().unwrap();
+    write(
+        t.path(),
+        "old/migrations/0001_a.sql",
+        "CREATE TABLE a (id int);\n",
+    );
+    write(
+        t.path(),
+        "new/migrations/0001_a.sql",
+        "CREATE TABLE a (id int);\n",
+    );
+    write(
+        t.path(),
+        "new/shipgate.toml",
+        "engine = \"postgres\"\nenigne_version = 3\n",
+    );
+    shipgate()
+        .current_dir(t.path())
+        .args(["check", "--old", "old", "--new", "new"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("shipgate.toml:2"));
+}
+
+#[test]
+fn fail_on_decides_the_exit_code() {
+    let t = tempfile::tempdir().unwrap();
+    write(
+        t.path(),
+        "old/migrations/0001_a.sql",
+        "CREATE TABLE a (id int PRIMARY KEY, name text);\n",
+    );
+    write(
+        t.path(),
+        "new/migrations/0001_a.sql",
+        "CREATE TABLE a (id int PRIMARY KEY, name text);\n",
+    );
+    write(
+        t.path(),
+        "new/migrations/0002_b.sql",
+        "ALTER TABLE a RENAME COLUMN name TO full_name;\n",
+    );
+    let run = |fail_on: &str| {
+        shipgate()
+            .current_dir(t.path())
+            .args([
+                "check",
+                "--engine",
+                "postgres",
+                "--old",
+                "old",
+                "--new",
+                "new",
+                "--fail-on",
+                fail_on,
+            ])
+            .output()
+            .unwrap()
+            .status
+            .code()
+    };
+    assert_eq!(run("expand-contract"), Some(10));
+    assert_eq!(run("zero-downtime"), Some(10));
+    assert_eq!(run("maintenance-window"), Some(0));
+}
+
+#[test]
+fn git_mode_reads_both_revisions_without_checkout() {
+    let t = tempfile::tempdir().unwrap();
+    let repo = t.path();
+    git(repo, &["init", "-q", "-b", "main"]);
+    write(
+        repo,
+        "db/migrations/0001_users.sql",
+        "CREATE TABLE users (id bigint PRIMARY KEY, name text);\n",
+    );
+    git(repo, &["add", "."]);
+    git(repo, &["commit", "-q", "-m", "v1"]);
+    write(
+        repo,
+        "db/migrations/0002_rename.sql",
+        "ALTER TABLE users RENAME COLUMN name TO full_name;\n",
+    );
+    git(repo, &["add", "."]);
+    git(repo, &["commit", "-q", "-m", "v2"]);
+    // The work tree changes after the commit must not matter.
+    write(
+        repo,
+        "db/migrations/0003_uncommitted.sql",
+        "DROP TABLE users;\n",
+    );
+    let out = shipgate()
+        .args([
+            "check", "--engine", "postgres", "--format", "json", "--repo",
+        ])
+        .arg(repo)
+        .args(["--base", "HEAD~1", "--head", "HEAD"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(10),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["verdict"], "expand-contract");
+    let files: Vec<&str> = doc["statements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(files, vec!["db/migrations/0002_rename.sql"]);
+
+    shipgate()
+        .args(["check", "--engine", "postgres", "--repo"])
+        .arg(repo)
+        .args(["--base", "no-such-rev", "--head", "HEAD"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no-such-rev"));
+}
+
+#[test]
+fn edited_released_migration_is_blocked() {
+    let t = tempfile::tempdir().unwrap();
+    write(
+        t.path(),
+        "old/migrations/0001_a.sql",
+        "CREATE TABLE a (id int PRIMARY KEY);\n",
+    );
+    write(
+        t.path(),
+        "new/migrations/0001_a.sql",
+        "CREATE TABLE a (id bigint PRIMARY KEY);\n",
+    );
+    let out = shipgate()
+        .current_dir(t.path())
+        .args([
+            "check", "--engine", "postgres", "--old", "old", "--new", "new", "--format", "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(30));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["findings"][0]["rule"], "SG002");
+    assert_eq!(doc["findings"][0]["file"], "migrations/0001_a.sql");
+}
+
+#[test]
+fn schema_and_diff_print_canonical_ddl() {
+    let s = shop();
+    shipgate()
+        .args(["schema", "--dir"])
+        .arg(s.join("v1"))
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("CREATE TABLE \"users\"")
+                .and(predicate::str::contains("\"legacy_flag\" boolean")),
+        );
+    shipgate()
+        .args(["diff", "--old"])
+        .arg(s.join("v1"))
+        .arg("--new")
+        .arg(s.join("v2"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("-  \"legacy_flag\" boolean").and(
+            predicate::str::contains("+CREATE INDEX \"orders_status_idx\""),
+        ));
+}
+
+#[test]
+fn rules_and_explain() {
+    shipgate()
+        .arg("rules")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("SG101  index-build-blocks-writes"));
+    shipgate()
+        .args(["explain", "SG101"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("## Why is this bad?"));
+    shipgate().args(["explain", "SG999"]).assert().code(2);
+}

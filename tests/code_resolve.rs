@@ -1,0 +1,248 @@
+//! Resolving statements to the tables and columns they use, against a
+//! small catalog: aliases, joins, CTEs, subqueries, insert shapes, stars.
+
+use shipgate::code::resolve::Ambiguous;
+use shipgate::code::{resolve, Catalog, ColumnRef, Usage};
+use shipgate::engine::Engine;
+use sqlparser::parser::Parser;
+
+struct Schema(Vec<(&'static str, Vec<&'static str>)>);
+
+impl Catalog for Schema {
+    fn columns(&self, table: &str) -> Option<Vec<String>> {
+        let t = table.strip_prefix("public.").unwrap_or(table);
+        self.0
+            .iter()
+            .find(|(n, _)| *n == t)
+            .map(|(_, c)| c.iter().map(|s| s.to_string()).collect())
+    }
+}
+
+fn schema() -> Schema {
+    Schema(vec![
+        ("users", vec!["id", "name", "email", "created_at"]),
+        ("orders", vec!["id", "user_id", "total", "created_at"]),
+        ("items", vec!["id", "order_id", "sku"]),
+        ("audit", vec!["id", "who", "what"]),
+    ])
+}
+
+fn usage_in(sql: &str, engine: Engine) -> Usage {
+    let stmts = Parser::parse_sql(&*engine.dialect(), sql).unwrap();
+    resolve(&stmts[0], &schema())
+}
+
+fn usage(sql: &str) -> Usage {
+    usage_in(sql, Engine::Postgres)
+}
+
+fn c(t: &str, col: &str) -> ColumnRef {
+    ColumnRef {
+        table: t.into(),
+        column: col.into(),
+    }
+}
+
+#[test]
+fn aliases_and_joins() {
+    let u = usage("SELECT u.name, o.total FROM users u JOIN orders AS o ON o.user_id = u.id WHERE u.email = $1 ORDER BY o.created_at");
+    assert_eq!(u.tables, vec!["orders", "users"]);
+    assert_eq!(
+        u.reads,
+        vec![
+            c("orders", "created_at"),
+            c("orders", "total"),
+            c("orders", "user_id"),
+            c("users", "email"),
+            c("users", "id"),
+            c("users", "name")
+        ]
+    );
+    assert!(u.unresolved.is_empty());
+    assert!(u.writes.is_empty());
+}
+
+#[test]
+fn unqualified_columns_are_attributed_through_the_catalog() {
+    let u = usage("SELECT name, total FROM users JOIN orders ON orders.user_id = users.id GROUP BY name, total HAVING count(sku) > 1");
+    assert!(u.reads.contains(&c("users", "name")));
+    assert!(u.reads.contains(&c("orders", "total")));
+    assert_eq!(u.unresolved, vec!["sku"]);
+}
+
+#[test]
+fn ambiguous_unqualified_column() {
+    let u = usage("SELECT created_at FROM users JOIN orders ON orders.user_id = users.id");
+    assert_eq!(
+        u.ambiguous,
+        vec![Ambiguous {
+            column: "created_at".into(),
+            tables: vec!["users".into(), "orders".into()]
+        }]
+    );
+    assert!(!u.reads.iter().any(|r| r.column == "created_at"));
+}
+
+#[test]
+fn missing_columns_are_unresolved() {
+    let u = usage("SELECT u.nickname, phone FROM users u");
+    assert_eq!(u.unresolved, vec!["phone", "u.nickname"]);
+    let sys = usage("SELECT ctid, u.xmin FROM users u");
+    assert!(sys.unresolved.is_empty() && sys.reads.is_empty(), "{sys:?}");
+}
+
+#[test]
+fn ctes_are_not_tables_and_their_columns_resolve() {
+    let u = usage("WITH recent AS (SELECT user_id, total AS amount FROM orders WHERE created_at > now()) SELECT r.amount, u.name FROM recent r JOIN users u ON u.id = r.user_id WHERE r.missing = 1");
+    assert_eq!(u.tables, vec!["orders", "users"]);
+    assert!(u.reads.contains(&c("orders", "total")));
+    assert!(u.reads.contains(&c("orders", "user_id")));
+    assert!(u.reads.contains(&c("users", "name")));
+    assert_eq!(u.unresolved, vec!["r.missing"]);
+}
+
+#[test]
+fn recursive_cte() {
+    let u = usage("WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < 5) SELECT n FROM t");
+    assert!(u.tables.is_empty());
+    assert!(u.unresolved.is_empty(), "{u:?}");
+}
+
+#[test]
+fn correlated_and_derived_subqueries() {
+    let u = usage("SELECT u.id, (SELECT max(o.total) FROM orders o WHERE o.user_id = u.id) AS top FROM users u WHERE EXISTS (SELECT 1 FROM items i WHERE i.order_id = u.id) AND u.id IN (SELECT user_id FROM orders) ORDER BY top");
+    assert!(u.reads.contains(&c("orders", "total")));
+    assert!(u.reads.contains(&c("items", "order_id")));
+    assert!(u.reads.contains(&c("orders", "user_id")));
+    assert!(u.unresolved.is_empty(), "{u:?}");
+    let d = usage("SELECT s.n FROM (SELECT name AS n FROM users) s WHERE s.n <> '' AND s.x = 1");
+    assert_eq!(d.reads, vec![c("users", "name")]);
+    assert_eq!(d.unresolved, vec!["s.x"]);
+}
+
+#[test]
+fn schema_qualified_names() {
+    let u = usage("SELECT public.users.email FROM public.users WHERE public.users.id = 1");
+    assert_eq!(u.tables, vec!["public.users"]);
+    assert_eq!(
+        u.reads,
+        vec![c("public.users", "email"), c("public.users", "id")]
+    );
+}
+
+#[test]
+fn star_and_qualified_star() {
+    let u = usage("SELECT * FROM users");
+    assert_eq!(u.star_tables, vec!["users"]);
+    let u = usage("SELECT o.*, u.name FROM orders o JOIN users u USING (id)");
+    assert_eq!(u.star_tables, vec!["orders"]);
+    assert!(u.reads.contains(&c("users", "id")) && u.reads.contains(&c("orders", "id")));
+}
+
+#[test]
+fn insert_with_column_list_and_returning() {
+    let u = usage("INSERT INTO users (name, email) VALUES ($1, $2), ($3, $4) RETURNING id");
+    assert_eq!(u.writes, vec![c("users", "email"), c("users", "name")]);
+    assert_eq!(u.reads, vec![c("users", "id")]);
+    assert_eq!(u.written_tables, vec!["users"]);
+    let shape = u.insert.unwrap();
+    assert_eq!(
+        shape.columns,
+        Some(vec!["name".to_string(), "email".to_string()])
+    );
+    assert_eq!(shape.values_per_row, Some(2));
+    assert!(!shape.from_select);
+}
+
+#[test]
+fn positional_insert_shape() {
+    let u = usage_in("INSERT INTO audit VALUES (?, ?)", Engine::Mysql);
+    let shape = u.insert.clone().unwrap();
+    assert_eq!(shape.columns, None);
+    assert_eq!(shape.values_per_row, Some(2));
+    assert_eq!(u.writes, vec![c("audit", "id"), c("audit", "who")]);
+}
+
+#[test]
+fn insert_select_copies_data() {
+    let u = usage("INSERT INTO audit (who, what) SELECT name, email FROM users WHERE id > 10");
+    let shape = u.insert.clone().unwrap();
+    assert!(shape.from_select);
+    assert_eq!(shape.values_per_row, Some(2));
+    assert!(u.reads.contains(&c("users", "name")));
+    assert_eq!(u.writes, vec![c("audit", "what"), c("audit", "who")]);
+    let bad = usage("INSERT INTO audit (who, nope) VALUES (1, 2)");
+    assert_eq!(bad.unresolved, vec!["nope"]);
+}
+
+#[test]
+fn on_conflict_and_on_duplicate_key() {
+    let u = usage("INSERT INTO users (id, name) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, email = users.email WHERE users.created_at < now()");
+    assert!(u.writes.contains(&c("users", "email")));
+    assert!(u.writes.contains(&c("users", "name")));
+    assert!(u.reads.contains(&c("users", "created_at")));
+    assert!(u.unresolved.is_empty(), "{u:?}");
+    let m = usage_in(
+        "INSERT INTO users (id, name) VALUES (?, ?) ON DUPLICATE KEY UPDATE email = VALUES(email)",
+        Engine::Mysql,
+    );
+    assert!(m.writes.contains(&c("users", "email")));
+    let a = usage_in(
+        "INSERT INTO users (id, name) VALUES (?, ?) AS new ON DUPLICATE KEY UPDATE name = new.name",
+        Engine::Mysql,
+    );
+    assert!(a.unresolved.is_empty(), "{a:?}");
+    assert!(a.writes.contains(&c("users", "name")));
+}
+
+#[test]
+fn mysql_insert_set_and_multi_table_update() {
+    let u = usage_in("INSERT INTO audit SET who = ?, what = ?", Engine::Mysql);
+    assert_eq!(u.writes, vec![c("audit", "what"), c("audit", "who")]);
+    let u = usage_in("UPDATE orders o JOIN users u ON u.id = o.user_id SET o.total = 0, u.name = 'x' WHERE u.email = ?", Engine::Mysql);
+    assert_eq!(u.writes, vec![c("orders", "total"), c("users", "name")]);
+    assert!(u.reads.contains(&c("users", "email")));
+}
+
+#[test]
+fn update_set_from_and_returning() {
+    let u = usage("UPDATE orders o SET total = i.n FROM (SELECT order_id, count(*) AS n FROM items GROUP BY order_id) i WHERE i.order_id = o.id RETURNING o.user_id");
+    assert_eq!(u.writes, vec![c("orders", "total")]);
+    assert_eq!(u.written_tables, vec!["orders"]);
+    assert!(u.reads.contains(&c("items", "order_id")));
+    assert!(u.reads.contains(&c("orders", "user_id")));
+    assert!(u.unresolved.is_empty(), "{u:?}");
+}
+
+#[test]
+fn delete_using() {
+    let u = usage(
+        "DELETE FROM items USING orders WHERE items.order_id = orders.id AND orders.total = 0",
+    );
+    assert_eq!(u.written_tables, vec!["items"]);
+    assert!(u.reads.contains(&c("orders", "total")));
+    assert!(u.reads.contains(&c("items", "order_id")));
+}
+
+#[test]
+fn unknown_tables_keep_their_columns() {
+    let u = usage("SELECT a, b FROM legacy_table WHERE c = 1");
+    assert_eq!(u.tables, vec!["legacy_table"]);
+    assert_eq!(u.reads.len(), 3);
+    assert!(u.unresolved.is_empty());
+}
+
+#[test]
+fn data_modifying_cte() {
+    let u = usage("WITH moved AS (DELETE FROM orders WHERE total = 0 RETURNING id, user_id) INSERT INTO audit (who, what) SELECT user_id, id FROM moved");
+    assert!(u.written_tables.contains(&"orders".to_string()));
+    assert!(u.written_tables.contains(&"audit".to_string()));
+    assert!(u.unresolved.is_empty(), "{u:?}");
+}
+
+#[test]
+fn set_operations_order_by_output_names() {
+    let u = usage("SELECT name AS label FROM users UNION ALL SELECT sku FROM items ORDER BY label");
+    assert!(u.unresolved.is_empty(), "{u:?}");
+    assert_eq!(u.reads, vec![c("items", "sku"), c("users", "name")]);
+}

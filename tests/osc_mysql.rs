@@ -1,0 +1,254 @@
+//! `shipgate osc` against a real MariaDB/MySQL: alters under concurrent
+//! writers, SIGKILL + --resume, a blocked cut-over, refusals, views, and a
+//! unique key the data violates.
+
+mod common;
+
+use common::db::{fresh, Kind};
+use common::osc::*;
+use std::time::Duration;
+
+const K: Kind = Kind::My;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "known defect, issue 4 open: under concurrent writers a MariaDB run can leave the new table missing writes (docs/osc.md); run with --ignored"]
+async fn osc_mysql_type_change_under_writers() {
+    let Some(db) = fresh(K, "typ").await else {
+        return;
+    };
+    alter_under_writers(
+        &db,
+        "ALTER TABLE t MODIFY n BIGINT NOT NULL",
+        &["id", "n", "s", "k"],
+    )
+    .await;
+    assert_eq!(column_type(&db, "t", "n").await, "bigint");
+    db.drop_db().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "known defect, issue 4 open: under concurrent writers a MariaDB run can leave the new table missing writes (docs/osc.md); run with --ignored"]
+async fn osc_mysql_add_not_null_column_with_default_under_writers() {
+    let Some(db) = fresh(K, "add").await else {
+        return;
+    };
+    alter_under_writers(
+        &db,
+        "ALTER TABLE t ADD COLUMN z int NOT NULL DEFAULT 7",
+        &["id", "n", "s", "k"],
+    )
+    .await;
+    let mut c = db.conn().await;
+    assert_eq!(
+        c.scalar_i64("SELECT count(*) FROM t WHERE z <> 7")
+            .await
+            .unwrap(),
+        0
+    );
+    db.drop_db().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "known defect, issue 4 open: under concurrent writers a MariaDB run can leave the new table missing writes (docs/osc.md); run with --ignored"]
+async fn osc_mysql_drop_column_under_writers() {
+    let Some(db) = fresh(K, "drop").await else {
+        return;
+    };
+    alter_under_writers(&db, "ALTER TABLE t DROP COLUMN k", &["id", "n", "s"]).await;
+    assert_eq!(column_type(&db, "t", "k").await, "");
+    db.drop_db().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "known defect, issue 4 open: under concurrent writers a MariaDB run can leave the new table missing writes (docs/osc.md); run with --ignored"]
+async fn osc_mysql_add_unique_and_change_pk_type_under_writers() {
+    let Some(db) = fresh(K, "uniq").await else {
+        return;
+    };
+    alter_under_writers(
+        &db,
+        "ALTER TABLE t ADD UNIQUE KEY t_n_id (n, id), MODIFY id BIGINT NOT NULL AUTO_INCREMENT",
+        &["id", "n", "s", "k"],
+    )
+    .await;
+    assert_eq!(column_type(&db, "t", "id").await, "bigint");
+    let mut c = db.conn().await;
+    assert_eq!(
+        c.scalar_i64("SELECT count(*) FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = 't' AND index_name IN ('t_n_id', 't_n')").await.unwrap(),
+        3,
+        "secondary indexes rebuilt: t_n (1 column) and t_n_id (2 columns)"
+    );
+    let max = c.scalar_i64("SELECT max(id) FROM t").await.unwrap();
+    c.exec("INSERT INTO t (n) VALUES (1)").await.unwrap();
+    let next = c.scalar_i64("SELECT LAST_INSERT_ID()").await.unwrap();
+    assert!(next > max, "auto-increment restarted: {next} <= {max}");
+    db.drop_db().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "known defect, issue 4 open: under concurrent writers a MariaDB run can leave the new table missing writes (docs/osc.md); run with --ignored"]
+async fn osc_mysql_sigkill_then_resume() {
+    let Some(db) = fresh(K, "kill").await else {
+        return;
+    };
+    create_table(&db, 10000, "int").await;
+    let writers = Writers::start(&db, 4, 10200).await;
+    let alter = "ALTER TABLE t MODIFY n BIGINT NOT NULL";
+    let mut rng = Rng::new(seed());
+    let mut phases = vec![];
+    for round in 0..3 {
+        let args: Vec<&str> = if round == 0 {
+            vec!["--yes", "--chunk-time", "0.005", alter]
+        } else {
+            vec!["--yes", "--resume", "--chunk-time", "0.005", alter]
+        };
+        let mut child = osc_spawn(&db.url, &args);
+        tokio::time::sleep(Duration::from_millis(20 + rng.below(300))).await;
+        let _ = child.kill(); // SIGKILL on Unix
+        let _ = child.wait();
+        let mut c = db.conn().await;
+        let phase = c
+            .scalar("SELECT phase FROM _sg_osc_journal")
+            .await
+            .ok()
+            .flatten();
+        eprintln!("killed in phase {phase:?}");
+        phases.push(phase.unwrap_or_else(|| "none".into()));
+    }
+    assert!(
+        phases.iter().any(|p| p != "done"),
+        "no kill interrupted the run: {phases:?}"
+    );
+    let url = db.url.clone();
+    let out = tokio::task::spawn_blocking(move || osc(&url, &["--yes", "--resume", alter]))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let stats = writers.stop().await;
+    assert!(out.status.success(), "resume failed: {}", text(&out));
+    assert!(
+        stats.errors.lock().unwrap().is_empty(),
+        "writer errors: {:?}",
+        stats.errors.lock().unwrap()
+    );
+    assert_eq!(column_type(&db, "t", "n").await, "bigint");
+    assert_matches_truth(&db, &["id", "n", "s", "k"]).await;
+    db.drop_db().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn osc_mysql_long_transaction_blocks_cutover_then_resume() {
+    let Some(db) = fresh(K, "lock").await else {
+        return;
+    };
+    long_transaction_scenario(
+        &db,
+        "ALTER TABLE t MODIFY n BIGINT NOT NULL",
+        "1",
+        Duration::from_millis(2500),
+    )
+    .await;
+    db.drop_db().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn osc_mysql_view_survives_and_foreign_keys_are_refused() {
+    let Some(db) = fresh(K, "fk").await else {
+        return;
+    };
+    let mut c = db.conn().await;
+    c.exec("CREATE TABLE p (id int AUTO_INCREMENT PRIMARY KEY, n int NOT NULL) ENGINE=InnoDB")
+        .await
+        .unwrap();
+    c.exec("INSERT INTO p (n) SELECT seq FROM seq_1_to_500")
+        .await
+        .unwrap();
+    c.exec("CREATE VIEW pv AS SELECT id, n FROM p WHERE n > 10")
+        .await
+        .unwrap();
+    let out = osc(
+        &db.url,
+        &[
+            "--yes",
+            "--drop-old",
+            "ALTER TABLE p MODIFY n BIGINT NOT NULL",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    c.exec("INSERT INTO p (n) VALUES (77)").await.unwrap();
+    let id = c.scalar_i64("SELECT LAST_INSERT_ID()").await.unwrap();
+    assert!(id > 500);
+    assert_eq!(
+        c.scalar_i64(&format!("SELECT count(*) FROM pv WHERE id = {id}"))
+            .await
+            .unwrap(),
+        1
+    );
+    c.exec("CREATE TABLE child (id int PRIMARY KEY, p_id int NOT NULL, FOREIGN KEY (p_id) REFERENCES p (id)) ENGINE=InnoDB").await.unwrap();
+    let out = osc(&db.url, &["--yes", "ALTER TABLE p ADD COLUMN z int"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("foreign keys"), "{}", text(&out));
+    drop(c);
+    db.drop_db().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn osc_mysql_unique_violation_stops_without_loss() {
+    let Some(db) = fresh(K, "dup").await else {
+        return;
+    };
+    let mut c = db.conn().await;
+    c.exec("CREATE TABLE u (id int PRIMARY KEY, email varchar(100)) ENGINE=InnoDB")
+        .await
+        .unwrap();
+    c.exec("INSERT INTO u SELECT seq, CONCAT('user', seq, '@x') FROM seq_1_to_1000")
+        .await
+        .unwrap();
+    c.exec("UPDATE u SET email = 'dup@x' WHERE id IN (17, 404)")
+        .await
+        .unwrap();
+    let sum = "SELECT MD5(GROUP_CONCAT(id, ':', email ORDER BY id)) FROM u";
+    let before = c.scalar(sum).await.unwrap();
+    let out = osc(
+        &db.url,
+        &["--yes", "ALTER TABLE u ADD UNIQUE KEY u_email (email)"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("dup@x"),
+        "the offending key is named: {}",
+        text(&out)
+    );
+    assert_eq!(before, c.scalar(sum).await.unwrap());
+    assert!(leftovers(&db).await.is_empty());
+    assert_eq!(c.scalar_i64("SELECT count(*) FROM information_schema.triggers WHERE event_object_schema = DATABASE()").await.unwrap(), 0);
+    drop(c);
+    db.drop_db().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn osc_mysql_refusals_exit_2() {
+    let Some(db) = fresh(K, "ref").await else {
+        return;
+    };
+    let mut c = db.conn().await;
+    c.exec("CREATE TABLE nokey (a int, b text) ENGINE=InnoDB")
+        .await
+        .unwrap();
+    let out = osc(&db.url, &["--yes", "ALTER TABLE nokey ADD COLUMN c int"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("no primary key"), "{}", text(&out));
+    c.exec("CREATE TABLE trg (id int PRIMARY KEY, n int) ENGINE=InnoDB")
+        .await
+        .unwrap();
+    c.exec("CREATE TRIGGER trg_bi BEFORE INSERT ON trg FOR EACH ROW SET NEW.n = 1")
+        .await
+        .unwrap();
+    let out = osc(&db.url, &["--yes", "ALTER TABLE trg ADD COLUMN c int"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("triggers"), "{}", text(&out));
+    let out = osc(&db.url, &["--dry-run", "ALTER TABLE trg2 ADD COLUMN c int"]);
+    assert_eq!(out.status.code(), Some(2), "missing table: {}", text(&out));
+    drop(c);
+    db.drop_db().await;
+}

@@ -1,0 +1,330 @@
+//! `shipgate osc` against a real PostgreSQL: alters under concurrent
+//! writers, SIGKILL + --resume, a blocked cut-over, foreign keys / views /
+//! sequences, and a unique key the data violates.
+
+mod common;
+
+use common::db::{fresh, Kind};
+use common::osc::*;
+use std::time::Duration;
+
+const K: Kind = Kind::Pg;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "known defect, issue 4 open: a concurrent update can be lost at the PostgreSQL cut-over (docs/osc.md); run with --ignored"]
+async fn osc_pg_type_change_under_writers() {
+    let Some(db) = fresh(K, "typ").await else {
+        return;
+    };
+    alter_under_writers(
+        &db,
+        "ALTER TABLE t ALTER COLUMN n TYPE bigint",
+        &["id", "n", "s", "k"],
+    )
+    .await;
+    assert_eq!(column_type(&db, "t", "n").await, "bigint");
+    assert!(leftovers(&db).await.iter().all(|t| t == "_sg_old_t"));
+    db.drop_db().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "known defect, issue 4 open: a concurrent update can be lost at the PostgreSQL cut-over (docs/osc.md); run with --ignored"]
+async fn osc_pg_add_not_null_column_with_default_under_writers() {
+    let Some(db) = fresh(K, "add").await else {
+        return;
+    };
+    alter_under_writers(
+        &db,
+        "ALTER TABLE t ADD COLUMN z int NOT NULL DEFAULT 7",
+        &["id", "n", "s", "k"],
+    )
+    .await;
+    let mut c = db.conn().await;
+    assert_eq!(
+        c.scalar_i64("SELECT count(*) FROM t WHERE z <> 7")
+            .await
+            .unwrap(),
+        0
+    );
+    db.drop_db().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "known defect, issue 4 open: a concurrent update can be lost at the PostgreSQL cut-over (docs/osc.md); run with --ignored"]
+async fn osc_pg_drop_column_under_writers() {
+    let Some(db) = fresh(K, "drop").await else {
+        return;
+    };
+    alter_under_writers(&db, "ALTER TABLE t DROP COLUMN k", &["id", "n", "s"]).await;
+    assert_eq!(column_type(&db, "t", "k").await, "");
+    db.drop_db().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "known defect, issue 4 open: a concurrent update can be lost at the PostgreSQL cut-over (docs/osc.md); run with --ignored"]
+async fn osc_pg_add_unique_and_change_pk_type_under_writers() {
+    let Some(db) = fresh(K, "uniq").await else {
+        return;
+    };
+    alter_under_writers(
+        &db,
+        "ALTER TABLE t ADD CONSTRAINT t_n_id UNIQUE (n, id), ALTER COLUMN id TYPE bigint",
+        &["id", "n", "s", "k"],
+    )
+    .await;
+    assert_eq!(column_type(&db, "t", "id").await, "bigint");
+    let mut c = db.conn().await;
+    assert_eq!(
+        c.scalar_i64("SELECT count(*) FROM pg_constraint WHERE conrelid = 't'::regclass AND conname = 't_n_id'").await.unwrap(),
+        1,
+        "the new unique constraint carries its name"
+    );
+    // The identity sequence continues after the largest id.
+    let max = c.scalar_i64("SELECT max(id) FROM t").await.unwrap();
+    let next = c
+        .scalar_i64("INSERT INTO t (n) VALUES (1) RETURNING id")
+        .await
+        .unwrap();
+    assert!(next > max, "identity restarted: {next} <= {max}");
+    db.drop_db().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "known defect, issue 4 open: a concurrent update can be lost at the PostgreSQL cut-over (docs/osc.md); run with --ignored"]
+async fn osc_pg_sigkill_then_resume() {
+    let Some(db) = fresh(K, "kill").await else {
+        return;
+    };
+    create_table(&db, 10000, "int").await;
+    let writers = Writers::start(&db, 4, 10200).await;
+    let alter = "ALTER TABLE t ALTER COLUMN n TYPE bigint";
+    let mut rng = Rng::new(seed());
+    let mut phases = vec![];
+    for round in 0..3 {
+        let args: Vec<&str> = if round == 0 {
+            vec!["--yes", "--chunk-time", "0.005", alter]
+        } else {
+            vec!["--yes", "--resume", "--chunk-time", "0.005", alter]
+        };
+        let mut child = osc_spawn(&db.url, &args);
+        tokio::time::sleep(Duration::from_millis(20 + rng.below(300))).await;
+        let _ = child.kill(); // SIGKILL on Unix
+        let _ = child.wait();
+        let mut c = db.conn().await;
+        let phase = c
+            .scalar("SELECT phase FROM _sg_osc_journal")
+            .await
+            .ok()
+            .flatten();
+        eprintln!("killed in phase {phase:?}");
+        phases.push(phase.unwrap_or_else(|| "none".into()));
+    }
+    assert!(
+        phases.iter().any(|p| p != "done"),
+        "no kill interrupted the run: {phases:?}"
+    );
+    let url = db.url.clone();
+    let out = tokio::task::spawn_blocking(move || osc(&url, &["--yes", "--resume", alter]))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let stats = writers.stop().await;
+    assert!(out.status.success(), "resume failed: {}", text(&out));
+    assert!(
+        stats.errors.lock().unwrap().is_empty(),
+        "writer errors: {:?}",
+        stats.errors.lock().unwrap()
+    );
+    assert_eq!(column_type(&db, "t", "n").await, "bigint");
+    assert_matches_truth(&db, &["id", "n", "s", "k"]).await;
+    db.drop_db().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn osc_pg_long_transaction_blocks_cutover_then_resume() {
+    let Some(db) = fresh(K, "lock").await else {
+        return;
+    };
+    long_transaction_scenario(
+        &db,
+        "ALTER TABLE t ALTER COLUMN n TYPE bigint",
+        "0.2",
+        Duration::from_millis(1500),
+    )
+    .await;
+    db.drop_db().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn osc_pg_foreign_keys_views_and_sequences_survive() {
+    let Some(db) = fresh(K, "fk").await else {
+        return;
+    };
+    let mut c = db.conn().await;
+    c.exec("CREATE TABLE p (id serial PRIMARY KEY, n int NOT NULL, label text)")
+        .await
+        .unwrap();
+    c.exec("INSERT INTO p (n, label) SELECT g, 'l' || g FROM generate_series(1, 500) g")
+        .await
+        .unwrap();
+    c.exec("CREATE TABLE child (id int PRIMARY KEY, p_id int NOT NULL REFERENCES p (id))")
+        .await
+        .unwrap();
+    c.exec("INSERT INTO child SELECT g, g FROM generate_series(1, 100) g")
+        .await
+        .unwrap();
+    c.exec("CREATE VIEW pv AS SELECT id, n FROM p WHERE n > 10")
+        .await
+        .unwrap();
+    c.exec("CREATE VIEW pv_label AS SELECT id, label FROM p")
+        .await
+        .unwrap();
+    let out = osc(
+        &db.url,
+        &["--yes", "ALTER TABLE p ALTER COLUMN n TYPE bigint"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    // The foreign key now points at the new table and is validated.
+    assert_eq!(
+        c.scalar("SELECT confrelid::regclass::text || ':' || convalidated::text FROM pg_constraint WHERE conrelid = 'child'::regclass AND contype = 'f'").await.unwrap().as_deref(),
+        Some("p:true")
+    );
+    let bad = c.exec("INSERT INTO child VALUES (1000, 999999)").await;
+    assert!(bad.is_err(), "the foreign key must still be enforced");
+    // The views read the new table.
+    let id = c
+        .scalar_i64("INSERT INTO p (n, label) VALUES (50, 'new') RETURNING id")
+        .await
+        .unwrap();
+    assert!(id > 500, "the serial sequence continued: {id}");
+    assert_eq!(
+        c.scalar_i64(&format!("SELECT count(*) FROM pv WHERE id = {id}"))
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        c.scalar_i64(&format!("SELECT count(*) FROM pv_label WHERE id = {id}"))
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(column_type(&db, "pv", "n").await, "bigint");
+    // Cleanup drops the old table but not the sequence the new table uses.
+    let out = std::process::Command::new(bin())
+        .args(["osc", "cleanup", "--database-url", &db.url, "--table", "p"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        leftovers(&db).await.is_empty(),
+        "{:?}",
+        leftovers(&db).await
+    );
+    let id2 = c
+        .scalar_i64("INSERT INTO p (n) VALUES (51) RETURNING id")
+        .await
+        .unwrap();
+    assert_eq!(id2, id + 1);
+    drop(c);
+    db.drop_db().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn osc_pg_unique_violation_stops_without_loss() {
+    let Some(db) = fresh(K, "dup").await else {
+        return;
+    };
+    let mut c = db.conn().await;
+    c.exec("CREATE TABLE u (id int PRIMARY KEY, email text)")
+        .await
+        .unwrap();
+    c.exec("INSERT INTO u SELECT g, 'user' || g || '@x' FROM generate_series(1, 1000) g")
+        .await
+        .unwrap();
+    c.exec("UPDATE u SET email = 'dup@x' WHERE id IN (17, 404)")
+        .await
+        .unwrap();
+    let before = c
+        .scalar("SELECT md5(string_agg(id || ':' || email, ',' ORDER BY id)) FROM u")
+        .await
+        .unwrap();
+    let out = osc(
+        &db.url,
+        &[
+            "--yes",
+            "ALTER TABLE u ADD CONSTRAINT u_email UNIQUE (email)",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("dup@x"),
+        "the offending key is named: {}",
+        text(&out)
+    );
+    let after = c
+        .scalar("SELECT md5(string_agg(id || ':' || email, ',' ORDER BY id)) FROM u")
+        .await
+        .unwrap();
+    assert_eq!(before, after);
+    assert!(leftovers(&db).await.is_empty());
+    assert_eq!(
+        c.scalar_i64(
+            "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'u'::regclass AND NOT tgisinternal"
+        )
+        .await
+        .unwrap(),
+        0
+    );
+    drop(c);
+    db.drop_db().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn osc_pg_refusals_and_bad_input_exit_2() {
+    let Some(db) = fresh(K, "ref").await else {
+        return;
+    };
+    let mut c = db.conn().await;
+    c.exec("CREATE TABLE nokey (a int, b text)").await.unwrap();
+    let out = osc(&db.url, &["--yes", "ALTER TABLE nokey ADD COLUMN c int"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("no primary key"), "{}", text(&out));
+    let out = osc(&db.url, &["--yes", "DROP TABLE nokey"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let out = osc(
+        &db.url,
+        &[
+            "--yes",
+            "ALTER TABLE nokey ADD COLUMN c int; ALTER TABLE nokey ADD COLUMN d int",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    c.exec("CREATE TABLE parted (id int PRIMARY KEY) PARTITION BY RANGE (id)")
+        .await
+        .unwrap();
+    let out = osc(&db.url, &["--yes", "ALTER TABLE parted ADD COLUMN c int"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("partitioned"), "{}", text(&out));
+    // A password never shows, even in a failure.
+    let mut u = url::Url::parse(&db.url).unwrap();
+    u.set_password(Some("hunter2secret")).unwrap();
+    u.set_port(Some(1)).unwrap();
+    let out = osc(u.as_str(), &["--yes", "ALTER TABLE nokey ADD COLUMN c int"]);
+    assert!(!out.status.success());
+    assert!(!text(&out).contains("hunter2secret"), "{}", text(&out));
+    // A dry run changes nothing.
+    c.exec("CREATE TABLE d (id int PRIMARY KEY, n int)")
+        .await
+        .unwrap();
+    let out = osc(
+        &db.url,
+        &["--dry-run", "ALTER TABLE d ALTER COLUMN n TYPE bigint"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("CREATE TABLE"), "{}", text(&out));
+    assert!(leftovers(&db).await.is_empty());
+    assert_eq!(column_type(&db, "d", "n").await, "integer");
+    drop(c);
+    db.drop_db().await;
+}
