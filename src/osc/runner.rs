@@ -855,12 +855,30 @@ async fn cutover_mysql(
             }
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
-        locker.exec("UNLOCK TABLES").await?;
-        let held = locked.elapsed();
+        if queued {
+            // The rename waits for the table: its pending exclusive lock is
+            // served before the writers' once the read lock goes.
+            locker.exec("UNLOCK TABLES").await?;
+        } else if !task.is_finished() {
+            // Unlocking now would let writers reach the old table after the
+            // final replay, ahead of the rename. The rename cannot complete
+            // while the read lock is held, so cancelling it is safe; retry.
+            let _ = conn.exec(&format!("KILL QUERY {rid}")).await;
+        }
         let (rc, res) = task
             .await
             .map_err(|e| OscError::Failed(format!("rename task failed: {e}")))?;
         renamer = rc;
+        if !queued {
+            locker.exec("UNLOCK TABLES").await?;
+        }
+        let held = locked.elapsed();
+        let res = match res {
+            Err(e) if !queued => Err(OscError::Failed(format!(
+                "lock timeout: the rename was not seen waiting for the table ({e})"
+            ))),
+            r => r,
+        };
         match res {
             Ok(_) => {
                 conn.exec(&journal.set_phase_sql(jkey, journal::CUTOVER_DONE))
