@@ -161,6 +161,7 @@ fn run_osc(url: &str, alter: &str) -> Result<Duration, String> {
     let out = Command::new(env!("CARGO_BIN_EXE_shipgate"))
         .args([
             "osc",
+            "--experimental",
             "--yes",
             "--drop-old",
             "--log-format",

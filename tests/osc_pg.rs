@@ -95,48 +95,7 @@ async fn osc_pg_sigkill_then_resume() {
     let Some(db) = fresh(K, "kill").await else {
         return;
     };
-    create_table(&db, 10000, "int").await;
-    let writers = Writers::start(&db, 4, 10200).await;
-    let alter = "ALTER TABLE t ALTER COLUMN n TYPE bigint";
-    let mut rng = Rng::new(seed());
-    let mut phases = vec![];
-    for round in 0..3 {
-        let args: Vec<&str> = if round == 0 {
-            vec!["--yes", "--chunk-time", "0.005", alter]
-        } else {
-            vec!["--yes", "--resume", "--chunk-time", "0.005", alter]
-        };
-        let mut child = osc_spawn(&db.url, &args);
-        tokio::time::sleep(Duration::from_millis(20 + rng.below(300))).await;
-        let _ = child.kill(); // SIGKILL on Unix
-        let _ = child.wait();
-        let mut c = db.conn().await;
-        let phase = c
-            .scalar("SELECT phase FROM _sg_osc_journal")
-            .await
-            .ok()
-            .flatten();
-        eprintln!("killed in phase {phase:?}");
-        phases.push(phase.unwrap_or_else(|| "none".into()));
-    }
-    assert!(
-        phases.iter().any(|p| p != "done"),
-        "no kill interrupted the run: {phases:?}"
-    );
-    let url = db.url.clone();
-    let out = tokio::task::spawn_blocking(move || osc(&url, &["--yes", "--resume", alter]))
-        .await
-        .unwrap();
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let stats = writers.stop().await;
-    assert!(out.status.success(), "resume failed: {}", text(&out));
-    assert!(
-        stats.errors.lock().unwrap().is_empty(),
-        "writer errors: {:?}",
-        stats.errors.lock().unwrap()
-    );
-    assert_eq!(column_type(&db, "t", "n").await, "bigint");
-    assert_matches_truth(&db, &["id", "n", "s", "k"]).await;
+    sigkill_scenario(&db, "ALTER TABLE t ALTER COLUMN n TYPE bigint").await;
     db.drop_db().await;
 }
 

@@ -34,10 +34,15 @@ pub async fn chunk_end(
     after: Option<&[String]>,
     size: u64,
 ) -> Result<Option<Vec<String>>> {
+    // Output columns get their own names: on PostgreSQL a bare name in
+    // ORDER BY matches an output column first, and `(id)::text` is output
+    // as "id", which sorted the keys as text (wrong chunk ends, and a sort
+    // of the whole remaining table for every chunk).
     let sel: Vec<String> = plan
         .key
         .iter()
-        .map(|k| text_of(plan, &plan.q(&k.name)))
+        .enumerate()
+        .map(|(i, k)| format!("{} AS _sg_k{i}", text_of(plan, &plan.q(&k.name))))
         .collect();
     let sql = format!(
         "SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT 1 OFFSET {}",

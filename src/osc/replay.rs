@@ -25,14 +25,21 @@ pub async fn step(
     in_tx: bool,
     from: Option<i64>,
 ) -> Result<(u64, i64)> {
+    // Aliased so ORDER BY sorts the numbers, not their text (see chunk_end).
     let keys: Vec<String> = plan
         .key
         .iter()
-        .map(|k| super::copy::text_of(plan, &plan.q(&k.name)))
+        .enumerate()
+        .map(|(i, k)| {
+            format!(
+                "{} AS _sg_k{i}",
+                super::copy::text_of(plan, &plan.q(&k.name))
+            )
+        })
         .collect();
     let rows = conn
         .rows(&format!(
-            "SELECT {}, {} FROM {} WHERE _sg_seq > {} ORDER BY _sg_seq LIMIT {batch}",
+            "SELECT {} AS _sg_s, {} FROM {} WHERE _sg_seq > {} ORDER BY _sg_seq LIMIT {batch}",
             super::copy::text_of(plan, "_sg_seq"),
             keys.join(", "),
             plan.qt(&plan.changes),
