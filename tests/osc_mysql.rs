@@ -211,3 +211,12 @@ async fn osc_mysql_refusals_exit_2() {
     drop(c);
     db.drop_db().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn osc_mysql_verification_names_a_tampered_range() {
+    let Some(db) = fresh(K, "tamper").await else {
+        return;
+    };
+    corrupted_shadow_scenario(&db, "ALTER TABLE t MODIFY n BIGINT NOT NULL").await;
+    db.drop_db().await;
+}

@@ -287,3 +287,12 @@ async fn osc_pg_refusals_and_bad_input_exit_2() {
     drop(c);
     db.drop_db().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn osc_pg_verification_names_a_tampered_range() {
+    let Some(db) = fresh(K, "tamper").await else {
+        return;
+    };
+    corrupted_shadow_scenario(&db, "ALTER TABLE t ALTER COLUMN n TYPE bigint").await;
+    db.drop_db().await;
+}

@@ -34,6 +34,17 @@ pub async fn chunk_end(
     after: Option<&[String]>,
     size: u64,
 ) -> Result<Option<Vec<String>>> {
+    chunk_end_within(conn, plan, after, None, size).await
+}
+
+/// As [`chunk_end`], counting only rows at or below `bound`.
+pub async fn chunk_end_within(
+    conn: &mut Conn,
+    plan: &Plan,
+    after: Option<&[String]>,
+    bound: Option<&[String]>,
+    size: u64,
+) -> Result<Option<Vec<String>>> {
     // Output columns get their own names: on PostgreSQL a bare name in
     // ORDER BY matches an output column first, and `(id)::text` is output
     // as "id", which sorted the keys as text (wrong chunk ends, and a sort
@@ -48,7 +59,7 @@ pub async fn chunk_end(
         "SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT 1 OFFSET {}",
         sel.join(", "),
         plan.qt(&plan.table),
-        plan.range("", after, None),
+        plan.range("", after, bound),
         order_by(plan),
         size.saturating_sub(1)
     );
@@ -84,9 +95,64 @@ pub fn begin(plan: &Plan) -> &'static str {
     }
 }
 
+/// The catalog's row estimate for the table (counting would scan it).
+pub async fn estimate_rows(conn: &mut Conn, plan: &Plan) -> i64 {
+    let lit = |s: &str| super::db::literal(plan.engine, s);
+    let sql = if plan.engine == crate::engine::Engine::Postgres {
+        format!(
+            "SELECT greatest(reltuples, 0)::bigint::text FROM pg_class WHERE oid = {}::regclass",
+            lit(&plan.qt(&plan.table))
+        )
+    } else {
+        format!(
+            "SELECT CAST(table_rows AS CHAR) FROM information_schema.tables WHERE table_schema = {} AND table_name = {}",
+            lit(&plan.schema),
+            lit(&plan.table)
+        )
+    };
+    conn.scalar_i64(&sql).await.unwrap_or(0)
+}
+
+/// One chunk's `INSERT … SELECT` inside a transaction the caller commits.
+async fn insert_chunk(conn: &mut Conn, plan: &Plan, cond: &str) -> Result<u64> {
+    conn.exec(begin(plan)).await?;
+    match conn.exec(&plan.insert_select(cond)).await {
+        Ok(n) => Ok(n),
+        Err(e) => {
+            let _ = conn.exec("ROLLBACK").await;
+            Err(e)
+        }
+    }
+}
+
+/// Moves the journal to `pos` (in the open transaction) and commits it.
+async fn commit_at(
+    conn: &mut Conn,
+    plan: &Plan,
+    journal: &Journal,
+    pos: &[String],
+    rows: u64,
+    phase: &str,
+) -> Result<()> {
+    let upd = journal.chunk_sql(&plan.journal_key(), pos, rows, phase);
+    if let Err(e) = conn.exec(&upd).await {
+        let _ = conn.exec("ROLLBACK").await;
+        return Err(e);
+    }
+    conn.exec("COMMIT").await?;
+    Ok(())
+}
+
 /// Copies from the journal's position to the end of the table.
+///
+/// With a `peer` connection two neighbouring chunks are copied at once
+/// (one per core on the server). The journal stays exact: the first
+/// chunk commits with its end as the position; the second commits only
+/// after that, moving the position to its own end. A crash in between
+/// loses the second chunk's uncommitted rows, nothing more.
 pub async fn run(
     conn: &mut Conn,
+    mut peer: Option<&mut Conn>,
     plan: &Plan,
     journal: &Journal,
     start: Option<Vec<String>>,
@@ -101,36 +167,64 @@ pub async fn run(
             return Ok(false);
         }
         let t0 = Instant::now();
-        let end = chunk_end(conn, plan, last.as_deref(), size).await?;
-        let cond = plan.range("", last.as_deref(), end.as_deref());
-        conn.exec(begin(plan)).await?;
-        let copied = match conn.exec(&plan.insert_select(&cond)).await {
-            Ok(n) => n,
-            Err(e) => {
-                let _ = conn.exec("ROLLBACK").await;
-                return Err(e);
+        let mut end = chunk_end(conn, plan, last.as_deref(), size).await?;
+        if end.is_none() && peer.is_some() && size >= 2 * MIN_CHUNK {
+            // The tail, split in two so both sessions copy it.
+            end = chunk_end(conn, plan, last.as_deref(), size / 2).await?;
+        }
+        let second = match (&end, peer.as_deref_mut()) {
+            (Some(e), Some(p)) if opts.max_chunks.is_none_or(|m| chunks + 1 < m) => {
+                let end2 = chunk_end(conn, plan, Some(e), size).await?;
+                Some((p, end2))
             }
+            _ => None,
         };
-        let (pos, phase) = match &end {
+        let cond = plan.range("", last.as_deref(), end.as_deref());
+        let phase_at = |end: &Option<Vec<String>>, last: &Option<Vec<String>>| match end {
             Some(k) => (k.clone(), journal::COPY),
             None => (last.clone().unwrap_or_default(), journal::COPIED),
         };
-        let upd = journal.chunk_sql(&plan.journal_key(), &pos, copied, phase);
-        if let Err(e) = conn.exec(&upd).await {
-            let _ = conn.exec("ROLLBACK").await;
-            return Err(e);
-        }
-        conn.exec("COMMIT").await?;
+        let (pos, phase) = phase_at(&end, &last);
+        let (copied, next) = match second {
+            None => {
+                let copied = insert_chunk(conn, plan, &cond).await?;
+                commit_at(conn, plan, journal, &pos, copied, phase).await?;
+                (copied, end)
+            }
+            Some((p, end2)) => {
+                let cond2 = plan.range("", end.as_deref(), end2.as_deref());
+                let first = async {
+                    let n = insert_chunk(conn, plan, &cond).await?;
+                    commit_at(conn, plan, journal, &pos, n, phase).await?;
+                    Ok::<u64, super::OscError>(n)
+                };
+                let (a, b) = tokio::join!(first, insert_chunk(p, plan, &cond2));
+                let a = match a {
+                    Ok(n) => n,
+                    Err(e) => {
+                        if b.is_ok() {
+                            let _ = p.exec("ROLLBACK").await;
+                        }
+                        return Err(e);
+                    }
+                };
+                let b = b?;
+                let (pos2, phase2) = phase_at(&end2, &end);
+                commit_at(p, plan, journal, &pos2, b, phase2).await?;
+                chunks += 1;
+                (a + b, end2)
+            }
+        };
         chunks += 1;
         progress.copied(copied);
         let took = t0.elapsed();
         if progress.is_json() {
             progress.event(
                 "chunk",
-                json!({"rows": copied, "chunk_size": size, "ms": took.as_millis() as u64, "last_key": pos}),
+                json!({"rows": copied, "chunk_size": size, "ms": took.as_millis() as u64, "last_key": next.clone().unwrap_or_else(|| last.clone().unwrap_or_default())}),
             );
         }
-        match end {
+        match next {
             Some(k) => last = Some(k),
             None => return Ok(true),
         }

@@ -35,7 +35,8 @@ pub struct Plan {
     /// Shadow columns written by the copy, and the source expression for each.
     pub copy_cols: Vec<String>,
     pub copy_exprs: Vec<String>,
-    /// Text forms compared by verification (source side, shadow side).
+    /// Values compared by verification (source side, shadow side): typed
+    /// on PostgreSQL, text forms on MySQL/MariaDB.
     pub verify_src: Vec<String>,
     pub verify_dst: Vec<String>,
 }
@@ -146,9 +147,10 @@ pub fn build(i: PlanInput<'_>) -> Result<Plan> {
         };
         let qdst = e.quote_ident(&c.name);
         if e == Engine::Postgres {
-            plan.verify_src
-                .push(format!("CAST({expr} AS {})::text", c.ty));
-            plan.verify_dst.push(format!("{qdst}::text"));
+            // Typed values: verification hashes the row as a record, or
+            // falls back to the values' text (see verify.rs).
+            plan.verify_src.push(format!("CAST({expr} AS {})", c.ty));
+            plan.verify_dst.push(qdst.clone());
         } else {
             plan.verify_src.push(format!("CAST({expr} AS CHAR)"));
             plan.verify_dst.push(format!("CAST({qdst} AS CHAR)"));

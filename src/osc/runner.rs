@@ -552,27 +552,18 @@ async fn continue_run(
     let plan = eng.plan(conn, alter, &opts.statement, schema).await?;
     let started = Instant::now();
     if phase == journal::COPY {
-        // The catalog's estimate: counting would scan the table once more.
-        let estimate = if eng.pg() {
-            format!(
-                "SELECT greatest(reltuples, 0)::bigint::text FROM pg_class WHERE oid = {}::regclass",
-                super::db::literal(Engine::Postgres, &plan.qt(&plan.table))
-            )
-        } else {
-            format!(
-                "SELECT CAST(table_rows AS CHAR) FROM information_schema.tables WHERE table_schema = {} AND table_name = {}",
-                super::db::literal(Engine::Mysql, &plan.schema),
-                super::db::literal(Engine::Mysql, &plan.table)
-            )
-        };
-        let total = conn.scalar_i64(&estimate).await.unwrap_or(0);
+        let total = copy::estimate_rows(conn, &plan).await;
         progress.event(
             "copy",
             json!({"rows_estimate": total, "resumed_at": entry.last_key}),
         );
         progress.start_copy(total as u64, entry.rows_copied.max(0) as u64);
+        // A second session copies every other chunk: the server then uses
+        // two cores for the copy, as it would for two index builds.
+        let mut peer = connect(eng.0, &opts.url).await?;
         let done = copy::run(
             conn,
+            Some(&mut peer),
             &plan,
             journal,
             entry.last_key.clone(),
@@ -631,7 +622,7 @@ async fn continue_run(
         } else {
             None
         };
-        let summary = verify::run(conn, peer.as_mut(), &plan, 200_000).await?;
+        let summary = verify::run(conn, peer.as_mut(), &plan, 5_000_000).await?;
         drop(peer);
         let m = replay::until_caught_up(conn, &plan, replay::BATCH, false).await?;
         conn.exec(&journal.set_phase_sql(&jkey, journal::VERIFIED))

@@ -5,7 +5,7 @@
 //! Source values are first converted to the shadow's column types, so a
 //! type change compares the values it is meant to carry.
 
-use super::copy::{chunk_end, text_of};
+use super::copy::{chunk_end_within, text_of};
 use super::db::Conn;
 use super::plan::Plan;
 use super::{OscError, Result};
@@ -16,8 +16,35 @@ pub struct Summary {
     pub chunks: u64,
 }
 
+/// How a row is hashed on PostgreSQL: as a record of typed values
+/// (`hash_record_extended`, PostgreSQL 14+, every column type hashable),
+/// else through the text of each value.
+#[derive(Clone, Copy, PartialEq)]
+enum RowHash {
+    Record,
+    Text,
+}
+
+/// Record hashing when the server and every shadow column type support it.
+/// An empty shadow proves nothing, but then there is nothing to compare.
+async fn row_hash(conn: &mut Conn, plan: &Plan) -> RowHash {
+    if plan.engine != Engine::Postgres {
+        return RowHash::Text;
+    }
+    let probe = format!(
+        "SELECT hash_record_extended(ROW({}), 0)::text FROM {} LIMIT 1",
+        plan.verify_dst.join(", "),
+        plan.qt(&plan.shadow)
+    );
+    match conn.rows(&probe).await {
+        Ok(_) => RowHash::Record,
+        Err(_) => RowHash::Text,
+    }
+}
+
 fn checksum_sql(
     plan: &Plan,
+    how: RowHash,
     shadow: bool,
     lower: Option<&[String]>,
     upper: Option<&[String]>,
@@ -39,10 +66,14 @@ fn checksum_sql(
         .collect();
     let cond = plan.range_on("r.", shadow, lower, upper);
     let (hash, sum) = match plan.engine {
+        Engine::Postgres if how == RowHash::Record => (
+            format!("hash_record_extended(ROW({}), 0)", exprs.join(", ")),
+            "sum",
+        ),
         Engine::Postgres => {
             let parts: Vec<String> = exprs
                 .iter()
-                .map(|e| format!("coalesce({}, '\\N')", e))
+                .map(|e| format!("coalesce(({e})::text, '\\N')"))
                 .collect();
             (
                 // sum(bigint) accumulates in 128-bit integers and cannot
@@ -76,87 +107,174 @@ fn checksum_sql(
     )
 }
 
-/// Compares both sides range by range. On PostgreSQL a second connection
-/// imports the first one's snapshot (`pg_export_snapshot`), so the two sides
-/// are summed in parallel over the very same data.
+/// One range's (count, checksum) on the source and on the shadow, taken in
+/// one snapshot. On PostgreSQL a second connection imports the first one's
+/// snapshot (`pg_export_snapshot`), so the two sides are summed in parallel
+/// over the very same data.
+async fn sums(
+    conn: &mut Conn,
+    peer: Option<&mut Conn>,
+    plan: &Plan,
+    how: RowHash,
+    lower: Option<&[String]>,
+    upper: Option<&[String]>,
+) -> Result<[String; 4]> {
+    let src_sql = checksum_sql(plan, how, false, lower, upper);
+    let dst_sql = checksum_sql(plan, how, true, lower, upper);
+    let (src, dst) = match (plan.engine, peer) {
+        (Engine::Postgres, Some(p2)) => {
+            conn.exec("BEGIN ISOLATION LEVEL REPEATABLE READ").await?;
+            let snap = conn
+                .scalar("SELECT pg_export_snapshot()")
+                .await?
+                .unwrap_or_default();
+            p2.exec("BEGIN ISOLATION LEVEL REPEATABLE READ").await?;
+            p2.exec(&format!(
+                "SET TRANSACTION SNAPSHOT {}",
+                super::db::literal(Engine::Postgres, &snap)
+            ))
+            .await?;
+            let (a, b) = tokio::join!(conn.rows(&src_sql), p2.rows(&dst_sql));
+            conn.exec("COMMIT").await?;
+            p2.exec("COMMIT").await?;
+            (a, b)
+        }
+        _ => {
+            let begin = match plan.engine {
+                Engine::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ",
+                _ => "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; START TRANSACTION WITH CONSISTENT SNAPSHOT",
+            };
+            conn.exec(begin).await?;
+            let a = conn.rows(&src_sql).await;
+            let b = conn.rows(&dst_sql).await;
+            conn.exec("COMMIT").await?;
+            (a, b)
+        }
+    };
+    let (src, dst) = (src?, dst?);
+    let pick = |r: &super::db::Rows| -> (String, String) {
+        let row = r.first().cloned().unwrap_or_default();
+        (
+            row.first().cloned().flatten().unwrap_or_default(),
+            row.get(1).cloned().flatten().unwrap_or_default(),
+        )
+    };
+    let (sc, ss) = pick(&src);
+    let (dc, ds) = pick(&dst);
+    Ok([sc, ss, dc, ds])
+}
+
+/// Ranges narrower than this are not split further to locate a mismatch.
+const NARROWEST: u64 = 1000;
+
+/// Compares both sides. A table the catalog estimates at no more than
+/// `range_rows` rows is compared in one pass (no range lookups, no index
+/// needed); a larger one range by range, so no snapshot stays open long.
+/// A range that differs is split into ranges a sixteenth its size until
+/// the narrowest one that differs can be named.
 pub async fn run(
     conn: &mut Conn,
-    mut peer: Option<&mut Conn>,
+    peer: Option<&mut Conn>,
     plan: &Plan,
     range_rows: u64,
 ) -> Result<Summary> {
-    let mut lower: Option<Vec<String>> = None;
+    let estimate = super::copy::estimate_rows(conn, plan).await.max(0) as u64;
+    let first = if estimate <= range_rows {
+        u64::MAX
+    } else {
+        range_rows
+    };
+    let how = row_hash(conn, plan).await;
     let mut summary = Summary { rows: 0, chunks: 0 };
-    loop {
-        let upper = chunk_end(conn, plan, lower.as_deref(), range_rows).await?;
-        let src_sql = checksum_sql(plan, false, lower.as_deref(), upper.as_deref());
-        let dst_sql = checksum_sql(plan, true, lower.as_deref(), upper.as_deref());
-        let (src, dst) = match (plan.engine, peer.as_deref_mut()) {
-            (Engine::Postgres, Some(p2)) => {
-                conn.exec("BEGIN ISOLATION LEVEL REPEATABLE READ").await?;
-                let snap = conn
-                    .scalar("SELECT pg_export_snapshot()")
-                    .await?
-                    .unwrap_or_default();
-                p2.exec("BEGIN ISOLATION LEVEL REPEATABLE READ").await?;
-                p2.exec(&format!(
-                    "SET TRANSACTION SNAPSHOT {}",
-                    super::db::literal(Engine::Postgres, &snap)
-                ))
-                .await?;
-                let (a, b) = tokio::join!(conn.rows(&src_sql), p2.rows(&dst_sql));
-                conn.exec("COMMIT").await?;
-                p2.exec("COMMIT").await?;
-                (a, b)
-            }
-            _ => {
-                let begin = match plan.engine {
-                    Engine::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ",
-                    _ => "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; START TRANSACTION WITH CONSISTENT SNAPSHOT",
-                };
-                conn.exec(begin).await?;
-                let a = conn.rows(&src_sql).await;
-                let b = conn.rows(&dst_sql).await;
-                conn.exec("COMMIT").await?;
-                (a, b)
-            }
-        };
-        let (src, dst) = (src?, dst?);
-        let pick = |r: &super::db::Rows| -> (String, String) {
-            let row = r.first().cloned().unwrap_or_default();
-            (
-                row.first().cloned().flatten().unwrap_or_default(),
-                row.get(1).cloned().flatten().unwrap_or_default(),
-            )
-        };
-        let (sc, ss) = pick(&src);
-        let (dc, ds) = pick(&dst);
-        if sc != dc || ss != ds {
-            let range = format!(
-                "({}, {}]",
-                lower
-                    .as_ref()
-                    .map(|k| k.join(","))
-                    .unwrap_or_else(|| "start".into()),
-                upper
-                    .as_ref()
-                    .map(|k| k.join(","))
-                    .unwrap_or_else(|| "end".into())
-            );
-            let hint = if plan.engine.is_mysql_family() {
-                " (on MySQL/MariaDB values are compared in their text form; an ALTER that changes it cannot be verified)"
+    span(conn, peer, plan, how, None, None, first, &mut summary).await?;
+    Ok(summary)
+}
+
+type Span<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + Send + 'a>>;
+
+/// Compares (lower, hi] in ranges of `size` rows (`u64::MAX`: one range).
+#[allow(clippy::too_many_arguments)]
+fn span<'a>(
+    conn: &'a mut Conn,
+    mut peer: Option<&'a mut Conn>,
+    plan: &'a Plan,
+    how: RowHash,
+    lower: Option<Vec<String>>,
+    hi: Option<Vec<String>>,
+    size: u64,
+    summary: &'a mut Summary,
+) -> Span<'a> {
+    Box::pin(async move {
+        let mut lower = lower;
+        loop {
+            let upper = if size == u64::MAX {
+                hi.clone()
             } else {
-                ""
+                chunk_end_within(conn, plan, lower.as_deref(), hi.as_deref(), size)
+                    .await?
+                    .or_else(|| hi.clone())
             };
-            return Err(OscError::Failed(format!(
-                "verification failed for key range {range}: source has {sc} rows (checksum {ss}), shadow {dc} rows (checksum {ds}); the table was not swapped{hint}"
-            )));
+            let [sc, ss, dc, ds] = sums(
+                conn,
+                peer.as_deref_mut(),
+                plan,
+                how,
+                lower.as_deref(),
+                upper.as_deref(),
+            )
+            .await?;
+            if sc != dc || ss != ds {
+                let rows = sc.parse::<u64>().unwrap_or(0).max(dc.parse().unwrap_or(0));
+                if rows > NARROWEST {
+                    let sub = (rows / 16).max(NARROWEST);
+                    let mut scratch = Summary { rows: 0, chunks: 0 };
+                    span(
+                        conn,
+                        peer.as_deref_mut(),
+                        plan,
+                        how,
+                        lower.clone(),
+                        upper.clone(),
+                        sub,
+                        &mut scratch,
+                    )
+                    .await?;
+                }
+                return Err(mismatch(plan, &lower, &upper, [sc, ss, dc, ds]));
+            }
+            summary.rows += sc.parse::<i64>().unwrap_or(0);
+            summary.chunks += 1;
+            if upper == hi {
+                return Ok(());
+            }
+            lower = upper;
         }
-        summary.rows += sc.parse::<i64>().unwrap_or(0);
-        summary.chunks += 1;
-        match upper {
-            Some(u) => lower = Some(u),
-            None => return Ok(summary),
-        }
-    }
+    })
+}
+
+fn mismatch(
+    plan: &Plan,
+    lower: &Option<Vec<String>>,
+    upper: &Option<Vec<String>>,
+    [sc, ss, dc, ds]: [String; 4],
+) -> OscError {
+    let range = format!(
+        "({}, {}]",
+        lower
+            .as_ref()
+            .map(|k| k.join(","))
+            .unwrap_or_else(|| "start".into()),
+        upper
+            .as_ref()
+            .map(|k| k.join(","))
+            .unwrap_or_else(|| "end".into())
+    );
+    let hint = if plan.engine.is_mysql_family() {
+        " (on MySQL/MariaDB values are compared in their text form; an ALTER that changes it cannot be verified)"
+    } else {
+        ""
+    };
+    OscError::Failed(format!(
+        "verification failed for key range {range}: source has {sc} rows (checksum {ss}), shadow {dc} rows (checksum {ds}); the table was not swapped{hint}"
+    ))
 }

@@ -481,3 +481,65 @@ pub async fn sigkill_scenario(db: &TestDb, alter: &str) {
     assert_eq!(column_type(db, "t", "n").await, "bigint");
     assert_matches_truth(db, &["id", "n", "s", "k"]).await;
 }
+
+/// A shadow row changed behind shipgate's back (no trigger sees it) after
+/// an interrupted copy: the resumed run's verification must refuse to swap
+/// and name a narrow key range that holds the row.
+pub async fn corrupted_shadow_scenario(db: &TestDb, alter: &str) {
+    create_table(db, 20000, "int").await;
+    let mut child = osc_spawn(&db.url, &["--yes", "--chunk-time", "0.002", alter]);
+    wait_phase(db, "copy").await;
+    let mut c = db.conn().await;
+    let mut pos = None;
+    for _ in 0..500 {
+        let last = c
+            .scalar("SELECT last_key FROM _sg_osc_journal")
+            .await
+            .unwrap();
+        let key: Option<i64> = last
+            .and_then(|l| serde_json::from_str::<Vec<String>>(&l).ok())
+            .and_then(|k| k.first().and_then(|v| v.parse().ok()));
+        if let Some(k) = key.filter(|k| *k > 2000) {
+            pos = Some(k);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let pos = pos.expect("the copy never passed key 2000");
+    let victim = pos / 2;
+    let n = c
+        .exec(&format!(
+            "UPDATE _sg_new_t SET s = 'tampered' WHERE id = {victim}"
+        ))
+        .await
+        .unwrap();
+    assert_eq!(n, 1, "the copied row {victim} is not in the shadow");
+    let out = osc(&db.url, &["--yes", "--resume", alter]);
+    let msg = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{msg}");
+    let range = msg
+        .split("verification failed for key range (")
+        .nth(1)
+        .and_then(|r| r.split(']').next())
+        .unwrap_or_else(|| panic!("no range named: {msg}"))
+        .to_string();
+    let (lo, hi) = range.split_once(", ").unwrap();
+    let lo: i64 = if lo == "start" {
+        0
+    } else {
+        lo.parse().unwrap()
+    };
+    let hi: i64 = hi.parse().unwrap_or_else(|_| panic!("open range: {msg}"));
+    assert!(
+        lo < victim && victim <= hi && hi - lo <= 1000,
+        "range ({lo}, {hi}] should be narrow and hold {victim}: {msg}"
+    );
+    let unchanged = if db.kind == Kind::Pg {
+        "integer"
+    } else {
+        "int"
+    };
+    assert_eq!(column_type(db, "t", "n").await, unchanged, "t was swapped");
+}
