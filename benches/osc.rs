@@ -5,7 +5,8 @@
 //! the writers' throughput and p99 before and during, and the longest a
 //! writer waited. On MariaDB also pt-online-schema-change when installed.
 //!
-//! Rows: `OSC_BENCH_ROWS` (default 1,000,000); `OSC_BENCH_ONLY=postgres|mariadb`
+//! Rows: `OSC_BENCH_ROWS` (default 1,000,000); writers' pause between
+//! statements: `OSC_BENCH_PAUSE_MS` (default 2); `OSC_BENCH_ONLY=postgres|mariadb`
 //! runs one engine; `OSC_BENCH_LOG=FILE` appends the runs' phase events.
 //! Servers: the same env vars as the tests. Run: `cargo bench --bench osc`.
 
@@ -98,6 +99,15 @@ async fn start_load(kind: Kind, url: &str, rows: u64) -> Load {
     let stop = Arc::new(AtomicBool::new(false));
     let lat = Arc::new(Mutex::new(Vec::new()));
     let mut handles = vec![];
+    // Each writer pauses between statements as the tests' writer does
+    // (OSC_BENCH_PAUSE_MS, default 2); with 0 the four writers saturate
+    // both cores of this machine.
+    let pause = Duration::from_millis(
+        std::env::var("OSC_BENCH_PAUSE_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(2),
+    );
     for w in 0..4u64 {
         let mut c = Conn::connect(engine(kind), url).await.unwrap();
         let (stop, lat) = (stop.clone(), lat.clone());
@@ -120,6 +130,9 @@ async fn start_load(kind: Kind, url: &str, rows: u64) -> Load {
                 let t0 = Instant::now();
                 let _ = c.exec(&sql).await;
                 lat.lock().unwrap().push((t0, t0.elapsed()));
+                if !pause.is_zero() {
+                    tokio::time::sleep(pause).await;
+                }
             }
         }));
     }
@@ -161,7 +174,6 @@ fn run_osc(url: &str, alter: &str) -> Result<Duration, String> {
     let out = Command::new(env!("CARGO_BIN_EXE_shipgate"))
         .args([
             "osc",
-            "--experimental",
             "--yes",
             "--drop-old",
             "--log-format",
@@ -245,7 +257,8 @@ async fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(1_000_000);
     println!(
-        "shipgate osc benchmark: {rows} rows, PK + 1 secondary index, int -> bigint, 4 writers"
+        "shipgate osc benchmark: {rows} rows, PK + 1 secondary index, int -> bigint, 4 writers pausing {} ms",
+        std::env::var("OSC_BENCH_PAUSE_MS").unwrap_or_else(|_| "2".into())
     );
     println!("| engine | blocking ALTER s | osc idle s | ratio idle | osc under load s | ratio load | writers ops/s before | during | p99 ms before | during | longest writer wait ms | pt-osc s |");
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|");

@@ -11,7 +11,6 @@ use std::time::Duration;
 const K: Kind = Kind::My;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "known defect, issue 4 open: under concurrent writers a MariaDB run can leave the new table missing writes (docs/osc.md); run with --ignored"]
 async fn osc_mysql_type_change_under_writers() {
     let Some(db) = fresh(K, "typ").await else {
         return;
@@ -27,7 +26,6 @@ async fn osc_mysql_type_change_under_writers() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "known defect, issue 4 open: under concurrent writers a MariaDB run can leave the new table missing writes (docs/osc.md); run with --ignored"]
 async fn osc_mysql_add_not_null_column_with_default_under_writers() {
     let Some(db) = fresh(K, "add").await else {
         return;
@@ -49,7 +47,6 @@ async fn osc_mysql_add_not_null_column_with_default_under_writers() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "known defect, issue 4 open: under concurrent writers a MariaDB run can leave the new table missing writes (docs/osc.md); run with --ignored"]
 async fn osc_mysql_drop_column_under_writers() {
     let Some(db) = fresh(K, "drop").await else {
         return;
@@ -60,7 +57,6 @@ async fn osc_mysql_drop_column_under_writers() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "known defect, issue 4 open: under concurrent writers a MariaDB run can leave the new table missing writes (docs/osc.md); run with --ignored"]
 async fn osc_mysql_add_unique_and_change_pk_type_under_writers() {
     let Some(db) = fresh(K, "uniq").await else {
         return;
@@ -86,7 +82,6 @@ async fn osc_mysql_add_unique_and_change_pk_type_under_writers() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "known defect, issue 4 open: under concurrent writers a MariaDB run can leave the new table missing writes (docs/osc.md); run with --ignored"]
 async fn osc_mysql_sigkill_then_resume() {
     let Some(db) = fresh(K, "kill").await else {
         return;

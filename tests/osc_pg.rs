@@ -11,7 +11,6 @@ use std::time::Duration;
 const K: Kind = Kind::Pg;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "known defect, issue 4 open: a concurrent update can be lost at the PostgreSQL cut-over (docs/osc.md); run with --ignored"]
 async fn osc_pg_type_change_under_writers() {
     let Some(db) = fresh(K, "typ").await else {
         return;
@@ -28,7 +27,6 @@ async fn osc_pg_type_change_under_writers() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "known defect, issue 4 open: a concurrent update can be lost at the PostgreSQL cut-over (docs/osc.md); run with --ignored"]
 async fn osc_pg_add_not_null_column_with_default_under_writers() {
     let Some(db) = fresh(K, "add").await else {
         return;
@@ -50,7 +48,6 @@ async fn osc_pg_add_not_null_column_with_default_under_writers() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "known defect, issue 4 open: a concurrent update can be lost at the PostgreSQL cut-over (docs/osc.md); run with --ignored"]
 async fn osc_pg_drop_column_under_writers() {
     let Some(db) = fresh(K, "drop").await else {
         return;
@@ -61,7 +58,6 @@ async fn osc_pg_drop_column_under_writers() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "known defect, issue 4 open: a concurrent update can be lost at the PostgreSQL cut-over (docs/osc.md); run with --ignored"]
 async fn osc_pg_add_unique_and_change_pk_type_under_writers() {
     let Some(db) = fresh(K, "uniq").await else {
         return;
@@ -90,7 +86,6 @@ async fn osc_pg_add_unique_and_change_pk_type_under_writers() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "known defect, issue 4 open: a concurrent update can be lost at the PostgreSQL cut-over (docs/osc.md); run with --ignored"]
 async fn osc_pg_sigkill_then_resume() {
     let Some(db) = fresh(K, "kill").await else {
         return;

@@ -62,10 +62,6 @@ pub struct RunArgs {
     /// Print every statement the run would execute; change nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Run the copy and cut-over on PostgreSQL or MySQL/MariaDB although
-    /// they are not yet safe under concurrent writes (see docs/osc.md).
-    #[arg(long)]
-    pub experimental: bool,
     /// Continue an interrupted run of the same statement.
     #[arg(long)]
     pub resume: bool,
@@ -112,16 +108,6 @@ fn options(a: RunArgs) -> Result<Options, OscError> {
     if a.cutover_retries == 0 {
         return Err(OscError::Invalid(
             "--cutover-retries must be at least 1".into(),
-        ));
-    }
-    // Known defects (docs/osc.md, "Known limits"): under concurrent writers a
-    // PostgreSQL run can lose an update and a MariaDB cut-over can let writes
-    // reach the old table. Until they are fixed, a real run on those engines
-    // must be asked for explicitly; SQLite's rebuild is one transaction.
-    let server = !url.starts_with("sqlite:");
-    if server && !a.dry_run && !a.experimental {
-        return Err(OscError::Invalid(
-            "osc on PostgreSQL and MySQL/MariaDB is experimental: under concurrent writes it can lose updates at cut-over (docs/osc.md, Known limits). Use --dry-run to see the plan, or pass --experimental to run it on a copy of your data".into(),
         ));
     }
     Ok(Options {

@@ -480,7 +480,7 @@ fn print_dry_run(plan: &Plan, log: &[String]) {
         "DELETE FROM {} WHERE _sg_seq IN (<replayed ids>);",
         plan.qt(&plan.changes)
     );
-    println!("-- verify: per key range, count and checksum of both sides in one snapshot");
+    println!("-- verify: count and checksum of both sides in one snapshot (whole table, or ranges above 5M rows)");
     println!("-- cut-over:");
     if plan.engine == Engine::Postgres {
         println!("BEGIN; SET LOCAL lock_timeout = <max-lock-wait>; LOCK TABLE {} IN ACCESS EXCLUSIVE MODE;", plan.qt(&plan.table));
@@ -496,8 +496,15 @@ fn print_dry_run(plan: &Plan, log: &[String]) {
             plan.q(&plan.table)
         );
     } else {
-        println!("SET SESSION lock_wait_timeout = <max-lock-wait>; LOCK TABLES {} WRITE, {} WRITE, {} WRITE;", plan.qt(&plan.table), plan.qt(&plan.shadow), plan.qt(&plan.changes));
-        println!("-- final replay; then from a second connection, queued before the unlock:");
+        println!(
+            "-- session A: SET SESSION lock_wait_timeout = <max-lock-wait>; LOCK TABLES {} READ;",
+            plan.qt(&plan.table)
+        );
+        println!(
+            "-- this session: final replay; ALTER TABLE {} AUTO_INCREMENT = <source's>;",
+            plan.qt(&plan.shadow)
+        );
+        println!("-- session B, seen waiting for the table before A unlocks (else cancelled and retried):");
         println!(
             "RENAME TABLE {} TO {}, {} TO {};",
             plan.qt(&plan.table),
@@ -505,7 +512,7 @@ fn print_dry_run(plan: &Plan, log: &[String]) {
             plan.qt(&plan.shadow),
             plan.qt(&plan.table)
         );
-        println!("UNLOCK TABLES;");
+        println!("-- session A: UNLOCK TABLES;");
     }
 }
 

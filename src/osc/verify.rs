@@ -94,11 +94,12 @@ fn checksum_sql(
             )
         }
     };
-    // Source expressions name bare columns; evaluate them over the alias.
-    let inner_cols = "r.*";
+    // The hashed expressions name bare columns, which resolve to `r`, the
+    // only table of the outer query. No derived table: MariaDB materialised
+    // one (1M rows: 5.2 s instead of 0.8 s).
     format!(
-        "SELECT {}, {} FROM (SELECT {inner_cols} FROM {} r WHERE {cond} AND NOT EXISTS \
-         (SELECT 1 FROM {} c WHERE {})) r",
+        "SELECT {}, {} FROM {} r WHERE {cond} AND NOT EXISTS \
+         (SELECT 1 FROM {} c WHERE {})",
         text_of(plan, "count(*)"),
         text_of(plan, &format!("coalesce({sum}({hash}), 0)")),
         plan.qt(table),

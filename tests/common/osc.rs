@@ -194,7 +194,6 @@ impl Writers {
 pub fn osc(url: &str, args: &[&str]) -> Output {
     Command::new(bin())
         .arg("osc")
-        .arg("--experimental")
         .arg("--database-url")
         .arg(url)
         .args(args)
@@ -205,7 +204,6 @@ pub fn osc(url: &str, args: &[&str]) -> Output {
 pub fn osc_spawn(url: &str, args: &[&str]) -> std::process::Child {
     Command::new(bin())
         .arg("osc")
-        .arg("--experimental")
         .arg("--database-url")
         .arg(url)
         .args(args)
@@ -320,7 +318,6 @@ pub async fn alter_under_writers(db: &TestDb, alter: &str, cols: &[&str]) {
 pub fn osc_spawn_piped(url: &str, args: &[&str]) -> std::process::Child {
     Command::new(bin())
         .arg("osc")
-        .arg("--experimental")
         .arg("--database-url")
         .arg(url)
         .args(args)
@@ -333,7 +330,8 @@ pub fn osc_spawn_piped(url: &str, args: &[&str]) -> std::process::Child {
 /// Waits until the journal shows `phase` for table t (at most 60 s).
 pub async fn wait_phase(db: &TestDb, phase: &str) {
     let mut c = db.conn().await;
-    for _ in 0..600 {
+    // Polled often: a small table's copy phase lasts only tens of ms.
+    for _ in 0..12_000 {
         let got = c
             .scalar("SELECT phase FROM _sg_osc_journal WHERE tbl LIKE '%.t'")
             .await
@@ -342,7 +340,7 @@ pub async fn wait_phase(db: &TestDb, phase: &str) {
         if got.as_deref() == Some(phase) {
             return;
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::sleep(Duration::from_millis(5)).await;
     }
     panic!("the run never reached phase {phase}");
 }
@@ -486,7 +484,7 @@ pub async fn sigkill_scenario(db: &TestDb, alter: &str) {
 /// an interrupted copy: the resumed run's verification must refuse to swap
 /// and name a narrow key range that holds the row.
 pub async fn corrupted_shadow_scenario(db: &TestDb, alter: &str) {
-    create_table(db, 20000, "int").await;
+    create_table(db, 100_000, "int").await;
     let mut child = osc_spawn(&db.url, &["--yes", "--chunk-time", "0.002", alter]);
     wait_phase(db, "copy").await;
     let mut c = db.conn().await;
