@@ -172,8 +172,9 @@ fn stats(s: &[(Instant, Duration)], from: Instant, to: Instant) -> (f64, f64, f6
 fn run_osc(url: &str, alter: &str) -> Result<Duration, String> {
     let t0 = Instant::now();
     let out = Command::new(env!("CARGO_BIN_EXE_shipgate"))
+        .arg("osc")
+        .args(url.starts_with("mysql:").then_some("--experimental"))
         .args([
-            "osc",
             "--yes",
             "--drop-old",
             "--log-format",

@@ -957,8 +957,10 @@ async fn finish(
                 .await?;
             if left > 0 {
                 return Err(OscError::Failed(format!(
-                    "{left} changes reached the old table after the final replay; they are kept in {} for inspection",
-                    names.changes
+                    "{left} writes reached the old table after the final replay (a known MariaDB cut-over defect): \
+                     the new table {table} lacks them. Their keys are kept in {}, the rows as written in {}; \
+                     copy those rows into {table} for keys not written since the swap",
+                    names.changes, names.old
                 )));
             }
             conn.exec(&format!("DROP TABLE IF EXISTS {}", q(&names.changes)))
