@@ -7,7 +7,13 @@
 use super::copy::begin;
 use super::db::Conn;
 use super::plan::Plan;
+use super::progress::Progress;
 use super::Result;
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+/// How often a long replay reports.
+const REPORT_EVERY: Duration = Duration::from_secs(5);
 
 /// Changes per replay step. Kept below MariaDB's `in_predicate_conversion_threshold`
 /// (1000), above which a long IN list becomes a subquery and DELETE scans the table.
@@ -109,16 +115,25 @@ pub async fn step(
 const WINDOW: i64 = 20_000;
 
 /// Replays until a scan from the start of the change table finds fewer than
-/// `stop_below` changes (caught up). Returns the total replayed.
+/// `stop_below` changes (caught up). Returns the total replayed. With
+/// `progress`, a long replay reports every 5 s how far it got and how many
+/// changes wait, so an operator sees writers outrunning it.
 pub async fn until_caught_up(
     conn: &mut Conn,
     plan: &Plan,
     stop_below: u64,
     in_tx: bool,
+    progress: Option<&Progress>,
 ) -> Result<u64> {
     let mut total = 0;
     let mut last: Option<i64> = None;
+    let mut told = Instant::now();
     loop {
+        if let Some(p) = progress.filter(|_| told.elapsed() >= REPORT_EVERY) {
+            let waiting = backlog(conn, plan).await?;
+            p.event("replaying", json!({"replayed": total, "waiting": waiting}));
+            told = Instant::now();
+        }
         let from = last.map(|l| (l - WINDOW).max(0));
         let (n, max_id) = step(conn, plan, BATCH, in_tx, from).await?;
         total += n;

@@ -623,7 +623,7 @@ async fn continue_run(
     }
     if phase == journal::INDEXED {
         let t0 = Instant::now();
-        let n = replay::until_caught_up(conn, &plan, replay::BATCH, false).await?;
+        let n = replay::until_caught_up(conn, &plan, replay::BATCH, false, Some(&progress)).await?;
         let mut peer = if eng.pg() {
             Some(connect(Engine::Postgres, &opts.url).await?)
         } else {
@@ -631,7 +631,7 @@ async fn continue_run(
         };
         let summary = verify::run(conn, peer.as_mut(), &plan, 5_000_000).await?;
         drop(peer);
-        let m = replay::until_caught_up(conn, &plan, replay::BATCH, false).await?;
+        let m = replay::until_caught_up(conn, &plan, replay::BATCH, false, Some(&progress)).await?;
         conn.exec(&journal.set_phase_sql(&jkey, journal::VERIFIED))
             .await?;
         phase = journal::VERIFIED.into();
@@ -651,11 +651,11 @@ async fn continue_run(
                     );
                     told = true;
                 }
-                replay::until_caught_up(conn, &plan, replay::BATCH, false).await?;
+                replay::until_caught_up(conn, &plan, replay::BATCH, false, Some(&progress)).await?;
                 tokio::time::sleep(Duration::from_millis(500)).await;
             }
         }
-        replay::until_caught_up(conn, &plan, replay::BATCH, false).await?;
+        replay::until_caught_up(conn, &plan, replay::BATCH, false, Some(&progress)).await?;
         let after = if eng.pg() {
             cutover_pg(conn, &plan, opts, journal, &jkey, &progress).await?
         } else {
@@ -703,7 +703,7 @@ async fn cutover_pg(
             ))
             .await?;
             let locked = Instant::now();
-            let n = replay::until_caught_up(conn, plan, 1, true).await?;
+            let n = replay::until_caught_up(conn, plan, 1, true, None).await?;
             let (sql, after) = postgres::swap_sql(conn, plan).await?;
             let mut failed = false;
             for s in &sql {
@@ -813,7 +813,7 @@ async fn cutover_mysql(
         }
         let locked = Instant::now();
         let r = async {
-            let n = replay::until_caught_up(conn, plan, 1, false).await?;
+            let n = replay::until_caught_up(conn, plan, 1, false, None).await?;
             if let Some(ai) = mysql::auto_increment(conn, &plan.schema, &plan.table).await? {
                 conn.exec(&format!(
                     "ALTER TABLE {} AUTO_INCREMENT = {ai}",
