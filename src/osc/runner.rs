@@ -836,7 +836,12 @@ async fn cutover_mysql(
             let res = renamer.exec(&sql).await;
             (renamer, res)
         });
+        // "Queued" means seen waiting for a metadata lock in two polls 5 ms
+        // apart: a rename briefly waiting on one of its other names (seen
+        // on MariaDB under load) has not queued on the table yet, and
+        // writers queued on it before the rename would be served first.
         let mut queued = false;
+        let mut seen = 0;
         for _ in 0..400 {
             if task.is_finished() {
                 break;
@@ -847,7 +852,8 @@ async fn cutover_mysql(
                 ))
                 .await
                 .unwrap_or(0);
-            if w > 0 {
+            seen = if w > 0 { seen + 1 } else { 0 };
+            if seen >= 2 {
                 queued = true;
                 break;
             }
