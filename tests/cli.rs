@@ -321,3 +321,24 @@ fn rules_and_explain() {
         .stdout(predicate::str::contains("## Why is this bad?"));
     shipgate().args(["explain", "SG999"]).assert().code(2);
 }
+
+/// The MySQL-family gate of `shipgate osc` holds for every scheme that
+/// names the engine, and is decided before any connection is made (the
+/// port here has no server).
+#[test]
+fn osc_on_mysql_family_needs_experimental_for_every_scheme() {
+    for scheme in ["mysql", "mariadb", "MySQL"] {
+        let url = format!("{scheme}://root@127.0.0.1:1/x");
+        shipgate()
+            .args([
+                "osc",
+                "--yes",
+                "--database-url",
+                &url,
+                "ALTER TABLE t ADD c int",
+            ])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("pass --experimental"));
+    }
+}

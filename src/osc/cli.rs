@@ -118,7 +118,8 @@ fn options(a: RunArgs) -> Result<Options, OscError> {
     // queued behind the cut-over lock before the RENAME did are served
     // before it and reach the old table. It is detected after the swap, but
     // the new table then lacks them; a real run must be asked for.
-    if url.starts_with("mysql:") && !a.dry_run && !a.experimental {
+    let mysql_family = crate::engine::Engine::from_url(&url).is_some_and(|e| e.is_mysql_family());
+    if mysql_family && !a.dry_run && !a.experimental {
         return Err(OscError::Invalid(
             "osc on MySQL/MariaDB is experimental: writes that queue behind the cut-over lock can reach the old table after the swap (detected, but the new table lacks them; docs/osc.md, Known limits). Use --dry-run to see the plan, or pass --experimental".into(),
         ));
