@@ -859,14 +859,15 @@ async fn cutover_mysql(
             }
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
+        // Queued: the rename waits for the table, and its pending exclusive
+        // lock is served before the writers' once the read lock goes.
+        // Not queued: unlocking now would let writers reach the old table
+        // after the final replay, ahead of the rename. It cannot complete
+        // while the read lock is held, so it is cancelled and retried.
+        let cancelled = !queued && !task.is_finished();
         if queued {
-            // The rename waits for the table: its pending exclusive lock is
-            // served before the writers' once the read lock goes.
             locker.exec("UNLOCK TABLES").await?;
-        } else if !task.is_finished() {
-            // Unlocking now would let writers reach the old table after the
-            // final replay, ahead of the rename. The rename cannot complete
-            // while the read lock is held, so cancelling it is safe; retry.
+        } else if cancelled {
             let _ = conn.exec(&format!("KILL QUERY {rid}")).await;
         }
         let (rc, res) = task
@@ -877,8 +878,10 @@ async fn cutover_mysql(
             locker.exec("UNLOCK TABLES").await?;
         }
         let held = locked.elapsed();
+        // Only our own cancellation counts as a lock timeout to retry; any
+        // other failure of the rename is reported as it is.
         let res = match res {
-            Err(e) if !queued => Err(OscError::Failed(format!(
+            Err(e) if cancelled => Err(OscError::Failed(format!(
                 "lock timeout: the rename was not seen waiting for the table ({e})"
             ))),
             r => r,
