@@ -143,6 +143,18 @@ async fn commit_at(
     Ok(())
 }
 
+/// The journal's position and phase once the chunk after `before` that
+/// ends at `end` (None: the end of the table) is committed.
+fn position(
+    end: &Option<Vec<String>>,
+    before: &Option<Vec<String>>,
+) -> (Vec<String>, &'static str) {
+    match end {
+        Some(k) => (k.clone(), journal::COPY),
+        None => (before.clone().unwrap_or_default(), journal::COPIED),
+    }
+}
+
 /// Copies from the journal's position to the end of the table.
 ///
 /// With a `peer` connection two neighbouring chunks are copied at once
@@ -180,11 +192,7 @@ pub async fn run(
             _ => None,
         };
         let cond = plan.range("", last.as_deref(), end.as_deref());
-        let phase_at = |end: &Option<Vec<String>>, last: &Option<Vec<String>>| match end {
-            Some(k) => (k.clone(), journal::COPY),
-            None => (last.clone().unwrap_or_default(), journal::COPIED),
-        };
-        let (pos, phase) = phase_at(&end, &last);
+        let (pos, phase) = position(&end, &last);
         let (copied, next) = match second {
             None => {
                 let copied = insert_chunk(conn, plan, &cond).await?;
@@ -209,7 +217,7 @@ pub async fn run(
                     }
                 };
                 let b = b?;
-                let (pos2, phase2) = phase_at(&end2, &end);
+                let (pos2, phase2) = position(&end2, &end);
                 commit_at(p, plan, journal, &pos2, b, phase2).await?;
                 chunks += 1;
                 (a + b, end2)

@@ -180,11 +180,7 @@ pub async fn run(
     range_rows: u64,
 ) -> Result<Summary> {
     let estimate = super::copy::estimate_rows(conn, plan).await.max(0) as u64;
-    let first = if estimate <= range_rows {
-        u64::MAX
-    } else {
-        range_rows
-    };
+    let first = (estimate > range_rows).then_some(range_rows);
     let how = row_hash(conn, plan).await;
     let mut summary = Summary { rows: 0, chunks: 0 };
     span(conn, peer, plan, how, None, None, first, &mut summary).await?;
@@ -193,7 +189,7 @@ pub async fn run(
 
 type Span<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + Send + 'a>>;
 
-/// Compares (lower, hi] in ranges of `size` rows (`u64::MAX`: one range).
+/// Compares (lower, hi] in ranges of `size` rows (None: as one range).
 #[allow(clippy::too_many_arguments)]
 fn span<'a>(
     conn: &'a mut Conn,
@@ -202,18 +198,17 @@ fn span<'a>(
     how: RowHash,
     lower: Option<Vec<String>>,
     hi: Option<Vec<String>>,
-    size: u64,
+    size: Option<u64>,
     summary: &'a mut Summary,
 ) -> Span<'a> {
     Box::pin(async move {
         let mut lower = lower;
         loop {
-            let upper = if size == u64::MAX {
-                hi.clone()
-            } else {
-                chunk_end_within(conn, plan, lower.as_deref(), hi.as_deref(), size)
+            let upper = match size {
+                None => hi.clone(),
+                Some(n) => chunk_end_within(conn, plan, lower.as_deref(), hi.as_deref(), n)
                     .await?
-                    .or_else(|| hi.clone())
+                    .or_else(|| hi.clone()),
             };
             let [sc, ss, dc, ds] = sums(
                 conn,
@@ -236,7 +231,7 @@ fn span<'a>(
                         how,
                         lower.clone(),
                         upper.clone(),
-                        sub,
+                        Some(sub),
                         &mut scratch,
                     )
                     .await?;
