@@ -95,19 +95,21 @@ struct Load {
     handles: Vec<tokio::task::JoinHandle<()>>,
 }
 
+/// Each writer's pause between statements, as the tests' writer pauses
+/// (`OSC_BENCH_PAUSE_MS`, default 2); with 0 the four writers saturate both
+/// cores of a 2-core machine.
+fn pause_ms() -> u64 {
+    std::env::var("OSC_BENCH_PAUSE_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2)
+}
+
 async fn start_load(kind: Kind, url: &str, rows: u64) -> Load {
     let stop = Arc::new(AtomicBool::new(false));
     let lat = Arc::new(Mutex::new(Vec::new()));
     let mut handles = vec![];
-    // Each writer pauses between statements as the tests' writer does
-    // (OSC_BENCH_PAUSE_MS, default 2); with 0 the four writers saturate
-    // both cores of this machine.
-    let pause = Duration::from_millis(
-        std::env::var("OSC_BENCH_PAUSE_MS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(2),
-    );
+    let pause = Duration::from_millis(pause_ms());
     for w in 0..4u64 {
         let mut c = Conn::connect(engine(kind), url).await.unwrap();
         let (stop, lat) = (stop.clone(), lat.clone());
@@ -259,7 +261,7 @@ async fn main() {
         .unwrap_or(1_000_000);
     println!(
         "shipgate osc benchmark: {rows} rows, PK + 1 secondary index, int -> bigint, 4 writers pausing {} ms",
-        std::env::var("OSC_BENCH_PAUSE_MS").unwrap_or_else(|_| "2".into())
+        pause_ms()
     );
     println!("| engine | blocking ALTER s | osc idle s | ratio idle | osc under load s | ratio load | writers ops/s before | during | p99 ms before | during | longest writer wait ms | pt-osc s |");
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
