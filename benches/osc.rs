@@ -175,7 +175,6 @@ fn run_osc(url: &str, alter: &str) -> Result<Duration, String> {
     let t0 = Instant::now();
     let out = Command::new(env!("CARGO_BIN_EXE_shipgate"))
         .arg("osc")
-        .args(url.starts_with("mysql:").then_some("--experimental"))
         .args([
             "--yes",
             "--drop-old",

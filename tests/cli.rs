@@ -322,13 +322,12 @@ fn rules_and_explain() {
     shipgate().args(["explain", "SG999"]).assert().code(2);
 }
 
-/// The MySQL-family gate of `shipgate osc` holds for every scheme that
-/// names the engine, and is decided before any connection is made (the
-/// port here has no server).
+/// Every scheme that names the MySQL family reaches the MySQL driver, and an
+/// unreachable server is a clear exit 2 that never shows the password.
 #[test]
-fn osc_on_mysql_family_needs_experimental_for_every_scheme() {
+fn osc_on_unreachable_mysql_family_server_is_a_clear_error() {
     for scheme in ["mysql", "mariadb", "MySQL"] {
-        let url = format!("{scheme}://root@127.0.0.1:1/x");
+        let url = format!("{scheme}://root:s3cret@127.0.0.1:1/x");
         shipgate()
             .args([
                 "osc",
@@ -339,6 +338,7 @@ fn osc_on_mysql_family_needs_experimental_for_every_scheme() {
             ])
             .assert()
             .code(2)
-            .stderr(predicate::str::contains("pass --experimental"));
+            .stderr(predicate::str::contains("cannot connect to the database"))
+            .stderr(predicate::str::contains("s3cret").not());
     }
 }

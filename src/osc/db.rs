@@ -28,7 +28,7 @@ impl Conn {
             }
         };
         r.map_err(|e| {
-            OscError::Failed(format!(
+            OscError::Invalid(format!(
                 "cannot connect to the database: {}",
                 super::redact::scrub(&e.to_string(), url)
             ))
@@ -99,6 +99,14 @@ impl Conn {
 /// A database error, with the statement's first line for context.
 fn sql_error(e: sqlx::Error, sql: &str) -> OscError {
     let head: String = sql.trim().chars().take(160).collect();
+    // A server that went away is the environment, not a failed migration
+    // (exit 2); the journal lets the run continue.
+    if matches!(e, sqlx::Error::Io(_)) {
+        return OscError::Invalid(format!(
+            "the database connection was lost ({e}) while running: {head}\n  \
+             nothing committed is lost; continue with --resume once the server is back"
+        ));
+    }
     // PostgreSQL puts the offending key of a unique violation in the detail.
     let detail = e
         .as_database_error()

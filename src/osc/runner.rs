@@ -22,6 +22,8 @@ pub struct Options {
     pub statement: String,
     pub yes: bool,
     pub dry_run: bool,
+    /// Allow a run on MySQL proper (see `mysql_gate`).
+    pub experimental: bool,
     pub resume: bool,
     pub postpone_cutover: Option<PathBuf>,
     pub chunk_time: Duration,
@@ -116,6 +118,9 @@ pub async fn run(opts: &Options) -> Result<()> {
     let eng = Eng(engine);
     let progress = Progress::new(opts.json);
     let mut conn = connect(engine, &opts.url).await?;
+    if !eng.pg() && !opts.dry_run && !opts.experimental {
+        mysql_gate(&mut conn).await?;
+    }
     let schema = match &alter.schema {
         Some(s) => s.clone(),
         None => eng.schema(&mut conn).await?,
@@ -268,6 +273,20 @@ pub async fn run(opts: &Options) -> Result<()> {
     }
     let _ = conn.scalar(&eng.lock(&schema, &table, true)).await;
     result
+}
+
+/// The cut-over's safety on the MySQL family rests on how the server orders
+/// metadata locks, which shipgate's tests check on MariaDB only. On MySQL
+/// proper a real run must be asked for with `--experimental`.
+async fn mysql_gate(conn: &mut Conn) -> Result<()> {
+    let version = conn.scalar("SELECT VERSION()").await?.unwrap_or_default();
+    if version.contains("MariaDB") {
+        return Ok(());
+    }
+    Err(OscError::Invalid(format!(
+        "this server is MySQL {version}, not MariaDB: shipgate osc's cut-over is tested on MariaDB only \
+         (docs/osc.md, Known limits). Use --dry-run to see the plan, or pass --experimental"
+    )))
 }
 
 fn ask(plan: &Plan, opts: &Options) -> Result<()> {
@@ -786,6 +805,7 @@ async fn cutover_mysql(
         c.exec(&format!("SET SESSION lock_wait_timeout = {secs}"))
             .await?;
     }
+    let probe = mysql::RenameProbe::new(conn, &plan.table, &plan.old).await?;
     let rename = format!(
         "RENAME TABLE {} TO {}, {} TO {}",
         plan.qt(&plan.table),
@@ -836,12 +856,15 @@ async fn cutover_mysql(
             let res = renamer.exec(&sql).await;
             (renamer, res)
         });
-        // "Queued" means seen waiting for a metadata lock in two polls 5 ms
-        // apart: a rename briefly waiting on one of its other names (seen
-        // on MariaDB under load) has not queued on the table yet, and
-        // writers queued on it before the rename would be served first.
+        // "Queued" means waiting for the table's metadata lock. Waiting for
+        // a metadata lock is not enough: the rename may still wait for the
+        // shadow (InnoDB's purge holds it for moments under write load),
+        // and writers queued on the table before the rename would then be
+        // served first, on the old table. `probe` tells which; where the
+        // server cannot say, two polls 5 ms apart have to do.
         let mut queued = false;
         let mut seen = 0;
+        let mut elsewhere = 0u32;
         for _ in 0..400 {
             if task.is_finished() {
                 break;
@@ -852,7 +875,19 @@ async fn cutover_mysql(
                 ))
                 .await
                 .unwrap_or(0);
-            seen = if w > 0 { seen + 1 } else { 0 };
+            let on_table = if w > 0 {
+                probe.waits_for_table(conn, &plan.schema, &plan.old).await?
+            } else {
+                Some(false)
+            };
+            seen = match on_table {
+                Some(true) => 2,
+                None => seen + 1,
+                Some(false) => {
+                    elsewhere += u32::from(w > 0);
+                    0
+                }
+            };
             if seen >= 2 {
                 queued = true;
                 break;
@@ -892,7 +927,7 @@ async fn cutover_mysql(
                     .await?;
                 progress.event(
                     "cutover",
-                    json!({"attempt": attempt, "final_replay": n, "writes_blocked_ms": held.as_millis() as u64, "rename_was_queued": queued, "ms": t0.elapsed().as_millis() as u64}),
+                    json!({"attempt": attempt, "final_replay": n, "writes_blocked_ms": held.as_millis() as u64, "rename_was_queued": queued, "rename_waited_for_other_names": elsewhere, "ms": t0.elapsed().as_millis() as u64}),
                 );
                 return Ok(());
             }
@@ -966,8 +1001,8 @@ async fn finish(
                 .await?;
             if left > 0 {
                 return Err(OscError::Failed(format!(
-                    "{left} writes reached the old table after the final replay (a known MariaDB cut-over defect): \
-                     the new table {table} lacks them. Their keys are kept in {}, the rows as written in {}; \
+                    "{left} writes reached the old table after the final replay, which the cut-over is built to prevent \
+                     (please report it): the new table {table} lacks them. Their keys are kept in {}, the rows as written in {}; \
                      copy those rows into {table} for keys not written since the swap",
                     names.changes, names.old
                 )));

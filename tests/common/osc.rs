@@ -191,15 +191,11 @@ impl Writers {
 }
 
 /// MySQL/MariaDB runs must be asked for (their known cut-over defect).
-fn experimental(url: &str) -> Option<&'static str> {
-    url.starts_with("mysql:").then_some("--experimental")
-}
 
 /// Runs `shipgate osc` and waits for it.
 pub fn osc(url: &str, args: &[&str]) -> Output {
     Command::new(bin())
         .arg("osc")
-        .args(experimental(url))
         .arg("--database-url")
         .arg(url)
         .args(args)
@@ -210,7 +206,6 @@ pub fn osc(url: &str, args: &[&str]) -> Output {
 pub fn osc_spawn(url: &str, args: &[&str]) -> std::process::Child {
     Command::new(bin())
         .arg("osc")
-        .args(experimental(url))
         .arg("--database-url")
         .arg(url)
         .args(args)
@@ -325,7 +320,6 @@ pub async fn alter_under_writers(db: &TestDb, alter: &str, cols: &[&str]) {
 pub fn osc_spawn_piped(url: &str, args: &[&str]) -> std::process::Child {
     Command::new(bin())
         .arg("osc")
-        .args(experimental(url))
         .arg("--database-url")
         .arg(url)
         .args(args)

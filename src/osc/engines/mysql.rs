@@ -371,3 +371,107 @@ pub async fn auto_increment(conn: &mut Conn, schema: &str, t: &str) -> Result<Op
 pub fn journal(schema: &str) -> Journal {
     Journal::new(E, schema)
 }
+
+/// How the cut-over can tell where a waiting RENAME stands.
+pub struct RenameProbe {
+    mariadb: bool,
+    /// The rename asks for the table's lock before the old name's.
+    table_first: bool,
+    /// MySQL: `performance_schema.metadata_locks` is collecting.
+    perf_schema: bool,
+}
+
+impl RenameProbe {
+    pub async fn new(conn: &mut Conn, table: &str, old: &str) -> Result<RenameProbe> {
+        let version = conn.scalar("SELECT VERSION()").await?.unwrap_or_default();
+        let lctn = conn
+            .scalar_i64("SELECT @@lower_case_table_names")
+            .await
+            .unwrap_or(0);
+        let perf_schema = conn
+            .scalar_i64("SELECT @@performance_schema")
+            .await
+            .unwrap_or(0)
+            == 1;
+        Ok(RenameProbe {
+            mariadb: version.contains("MariaDB"),
+            table_first: locks_before(table, old, lctn != 0),
+            perf_schema,
+        })
+    }
+
+    /// Is a RENAME that waits for a metadata lock waiting for the table
+    /// itself? A statement takes its table locks in key order, so while it
+    /// waits for a name sorted before the table (the shadow, held a moment
+    /// by InnoDB's purge under load, say), unlocking the table would let
+    /// queued writers reach the old table ahead of the rename. When the
+    /// old name sorts first, the rename holds it exactly when it has moved
+    /// on to the table. `None`: this server cannot say.
+    pub async fn waits_for_table(
+        &self,
+        conn: &mut Conn,
+        schema: &str,
+        old: &str,
+    ) -> Result<Option<bool>> {
+        if self.table_first {
+            return Ok(Some(true));
+        }
+        if self.mariadb {
+            // A zero-wait read of the old name: it does not exist yet, so
+            // "doesn't exist" means nobody holds it, a lock timeout means
+            // the rename does.
+            return match conn
+                .exec(&format!(
+                    "SET STATEMENT lock_wait_timeout = 0 FOR SELECT 1 FROM {} LIMIT 0",
+                    qt(schema, old)
+                ))
+                .await
+            {
+                Err(e) if crate::osc::db::is_lock_timeout(&e) => Ok(Some(true)),
+                _ => Ok(Some(false)),
+            };
+        }
+        if self.perf_schema {
+            let n = conn
+                .scalar_i64(&format!(
+                    "SELECT count(*) FROM performance_schema.metadata_locks WHERE object_type = 'TABLE' \
+                     AND object_schema = {} AND object_name = {} AND lock_type = 'EXCLUSIVE' AND lock_status = 'GRANTED'",
+                    lit(schema),
+                    lit(old)
+                ))
+                .await?;
+            return Ok(Some(n > 0));
+        }
+        Ok(None)
+    }
+}
+
+/// Does the server lock `a` before `b`? Metadata lock requests of one
+/// statement are sorted by key, which compares the names' bytes (lower-cased
+/// when `lower_case_table_names` is set).
+pub fn locks_before(a: &str, b: &str, lower: bool) -> bool {
+    let key = |s: &str| {
+        let mut k = if lower {
+            s.to_lowercase().into_bytes()
+        } else {
+            s.as_bytes().to_vec()
+        };
+        k.push(0);
+        k
+    };
+    key(a) < key(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::locks_before;
+
+    #[test]
+    fn lock_order_follows_the_name_bytes() {
+        assert!(!locks_before("orders", "_sg_old_orders", false));
+        assert!(locks_before("Orders", "_sg_old_Orders", false));
+        assert!(!locks_before("Orders", "_sg_old_Orders", true));
+        assert!(locks_before("9t", "_sg_old_9t", false));
+        assert!(locks_before("t", "t_x", false));
+    }
+}
