@@ -215,3 +215,21 @@ async fn osc_mysql_verification_names_a_tampered_range() {
     corrupted_shadow_scenario(&db, "ALTER TABLE t MODIFY n BIGINT NOT NULL").await;
     db.drop_db().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn osc_mysql_max_load_pauses_and_resumes() {
+    let Some(db) = fresh(K, "thr").await else {
+        return;
+    };
+    throttle_scenario(&db, "ALTER TABLE t ADD COLUMN z int", "Threads_running=2").await;
+    db.drop_db().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn osc_mysql_replica_lag_needs_a_replica() {
+    let Some(db) = fresh(K, "rep").await else {
+        return;
+    };
+    not_a_replica_scenario(&db).await;
+    db.drop_db().await;
+}

@@ -3,6 +3,7 @@
 
 use super::redact::scrub;
 use super::runner::{self, Options};
+use super::throttle::Limits;
 use super::OscError;
 use clap::{Args, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -82,6 +83,15 @@ pub struct RunArgs {
     /// Cut-over attempts before giving up.
     #[arg(long, default_value_t = 8)]
     pub cutover_retries: u32,
+    /// Pause the copy and the replay while a server metric exceeds its
+    /// limit: NAME=VALUE[,NAME=VALUE…]. MySQL/MariaDB: any global status
+    /// variable (Threads_running=25); PostgreSQL: active, lock_waiting.
+    #[arg(long, value_name = "NAME=VALUE,…")]
+    pub max_load: Option<String>,
+    /// Pause the copy and the replay while this replica lags more than
+    /// SECONDS behind (or is not replicating). Repeat for several replicas.
+    #[arg(long, value_name = "URL,SECONDS")]
+    pub max_replica_lag: Vec<String>,
     /// Drop the old table right after the swap instead of keeping it until
     /// `shipgate osc cleanup`.
     #[arg(long)]
@@ -127,6 +137,19 @@ fn options(a: RunArgs) -> Result<Options, OscError> {
         cutover_retries: a.cutover_retries,
         drop_old: a.drop_old,
         json: a.log_format == LogFormat::Json,
+        limits: Limits {
+            max_load: a
+                .max_load
+                .as_deref()
+                .map(Limits::parse_max_load)
+                .transpose()?
+                .unwrap_or_default(),
+            replicas: a
+                .max_replica_lag
+                .iter()
+                .map(|s| Limits::parse_replica(s))
+                .collect::<Result<_, _>>()?,
+        },
     })
 }
 

@@ -6,14 +6,17 @@ use super::db::Conn;
 use super::journal::{self, Journal};
 use super::plan::Plan;
 use super::progress::Progress;
+use super::throttle::Throttle;
 use super::Result;
 use serde_json::json;
 use std::time::{Duration, Instant};
 
-pub struct CopyOptions {
+pub struct CopyOptions<'a> {
     pub chunk_time: Duration,
     /// Stop after this many chunks (tests and benchmarks use it; None = all).
     pub max_chunks: Option<u64>,
+    /// Pauses before a chunk while the server is over its limits.
+    pub throttle: Option<&'a Throttle>,
 }
 
 const MIN_CHUNK: u64 = 100;
@@ -169,7 +172,7 @@ pub async fn run(
     journal: &Journal,
     start: Option<Vec<String>>,
     progress: &Progress,
-    opts: &CopyOptions,
+    opts: &CopyOptions<'_>,
 ) -> Result<bool> {
     let mut last = start;
     let mut size: u64 = 5000;
@@ -177,6 +180,9 @@ pub async fn run(
     loop {
         if opts.max_chunks.is_some_and(|m| chunks >= m) {
             return Ok(false);
+        }
+        if let Some(t) = opts.throttle {
+            t.wait(Some(progress)).await?;
         }
         let t0 = Instant::now();
         let mut end = chunk_end(conn, plan, last.as_deref(), size).await?;

@@ -47,19 +47,31 @@ impl Conn {
 
     /// Runs a query, every value as text (NULL as None).
     pub async fn rows(&mut self, sql: &str) -> Result<Rows> {
+        Ok(self.rows_named(sql).await?.1)
+    }
+
+    /// Like `rows`, with the column names (for statements such as
+    /// `SHOW REPLICA STATUS` whose columns differ between versions).
+    pub async fn rows_named(&mut self, sql: &str) -> Result<(Vec<String>, Rows)> {
         let q = sqlx::raw_sql(AssertSqlSafe(sql.to_string()));
-        let out: std::result::Result<Rows, sqlx::Error> = match self {
+        let got = match self {
             Conn::Pg(c) => q.fetch_all(&mut *c).await.map(|rows| {
-                rows.iter()
+                let v = rows
+                    .iter()
                     .map(|r| {
                         (0..r.len())
                             .map(|i| r.try_get_unchecked::<Option<String>, _>(i).ok().flatten())
                             .collect()
                     })
-                    .collect()
+                    .collect();
+                (
+                    rows.first().map(|r| names(r.columns())).unwrap_or_default(),
+                    v,
+                )
             }),
             Conn::My(c) => q.fetch_all(&mut *c).await.map(|rows| {
-                rows.iter()
+                let v = rows
+                    .iter()
                     .map(|r| {
                         (0..r.len())
                             .map(|i| {
@@ -70,10 +82,14 @@ impl Conn {
                             })
                             .collect()
                     })
-                    .collect()
+                    .collect();
+                (
+                    rows.first().map(|r| names(r.columns())).unwrap_or_default(),
+                    v,
+                )
             }),
         };
-        out.map_err(|e| sql_error(e, sql))
+        got.map_err(|e| sql_error(e, sql))
     }
 
     /// The first column of the first row, if any and not NULL.
@@ -94,6 +110,10 @@ impl Conn {
             .map(|f| f as i64)
             .unwrap_or(0))
     }
+}
+
+fn names<C: sqlx::Column>(cols: &[C]) -> Vec<String> {
+    cols.iter().map(|c| c.name().to_string()).collect()
 }
 
 /// A database error, with the statement's first line for context.

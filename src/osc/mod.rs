@@ -32,6 +32,7 @@ pub mod redact;
 pub mod replay;
 pub mod runner;
 pub mod sqlite;
+pub mod throttle;
 pub mod verify;
 
 /// What went wrong, and which exit code it maps to.

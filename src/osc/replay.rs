@@ -8,6 +8,7 @@ use super::copy::begin;
 use super::db::Conn;
 use super::plan::Plan;
 use super::progress::Progress;
+use super::throttle::Throttle;
 use super::Result;
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -117,13 +118,16 @@ const WINDOW: i64 = 20_000;
 /// Replays until a scan from the start of the change table finds fewer than
 /// `stop_below` changes (caught up). Returns the total replayed. With
 /// `progress`, a long replay reports every 5 s how far it got and how many
-/// changes wait, so an operator sees writers outrunning it.
+/// changes wait, so an operator sees writers outrunning it. With
+/// `throttle`, each step first waits while the server is over its limits
+/// (never pass one under the cut-over's lock).
 pub async fn until_caught_up(
     conn: &mut Conn,
     plan: &Plan,
     stop_below: u64,
     in_tx: bool,
     progress: Option<&Progress>,
+    throttle: Option<&Throttle>,
 ) -> Result<u64> {
     let mut total = 0;
     let mut last: Option<i64> = None;
@@ -133,6 +137,9 @@ pub async fn until_caught_up(
             let waiting = backlog(conn, plan).await?;
             p.event("replaying", json!({"replayed": total, "waiting": waiting}));
             told = Instant::now();
+        }
+        if let Some(t) = throttle {
+            t.wait(progress).await?;
         }
         let from = last.map(|l| (l - WINDOW).max(0));
         let (n, max_id) = step(conn, plan, BATCH, in_tx, from).await?;

@@ -9,6 +9,7 @@ use super::engines::{mysql, postgres};
 use super::journal::{self, Entry, Extra, Journal};
 use super::plan::{self, Plan};
 use super::progress::Progress;
+use super::throttle::{Limits, Throttle};
 use super::{replay, verify, OscError, Result};
 use crate::engine::Engine;
 use serde_json::json;
@@ -31,6 +32,8 @@ pub struct Options {
     pub cutover_retries: u32,
     pub drop_old: bool,
     pub json: bool,
+    /// `--max-load` / `--max-replica-lag`.
+    pub limits: Limits,
 }
 
 /// Engine dispatch for the few calls that differ.
@@ -112,6 +115,11 @@ pub async fn run(opts: &Options) -> Result<()> {
         engine
     };
     if engine == Engine::Sqlite {
+        if !opts.limits.is_empty() {
+            return Err(OscError::Invalid(
+                "--max-load and --max-replica-lag do not apply to SQLite: its rebuild is one transaction".into(),
+            ));
+        }
         return super::sqlite::run(opts).await;
     }
     let alter = Alter::parse(engine, &opts.statement)?;
@@ -152,6 +160,13 @@ pub async fn run(opts: &Options) -> Result<()> {
         }
     }
 
+    // Limits are read once now: a misspelt metric or a server that is no
+    // replica stops the run before it creates anything.
+    let throttle = if opts.dry_run {
+        None
+    } else {
+        Throttle::connect(engine, &opts.url, &opts.limits).await?
+    };
     let mut entry = journal.load(&mut conn, &schema, &jkey).await?;
     if let Some(e) = &entry {
         if e.phase == journal::DONE && opts.resume && e.statement == opts.statement {
@@ -253,7 +268,15 @@ pub async fn run(opts: &Options) -> Result<()> {
         }
     };
     let result = continue_run(
-        &mut conn, &eng, &alter, opts, entry, &schema, &journal, progress,
+        &mut conn,
+        &eng,
+        &alter,
+        opts,
+        entry,
+        &schema,
+        &journal,
+        progress,
+        throttle.as_ref(),
     )
     .await;
     if let Err(OscError::Failed(m)) = &result {
@@ -545,6 +568,7 @@ async fn continue_run(
     schema: &str,
     journal: &Journal,
     mut progress: Progress,
+    throttle: Option<&Throttle>,
 ) -> Result<()> {
     let jkey = entry.tbl.clone();
     let names = plan::names_for(&alter.table)?;
@@ -597,6 +621,7 @@ async fn continue_run(
             &CopyOptions {
                 chunk_time: opts.chunk_time,
                 max_chunks: None,
+                throttle,
             },
         )
         .await;
@@ -642,7 +667,9 @@ async fn continue_run(
     }
     if phase == journal::INDEXED {
         let t0 = Instant::now();
-        let n = replay::until_caught_up(conn, &plan, replay::BATCH, false, Some(&progress)).await?;
+        let n =
+            replay::until_caught_up(conn, &plan, replay::BATCH, false, Some(&progress), throttle)
+                .await?;
         let mut peer = if eng.pg() {
             Some(connect(Engine::Postgres, &opts.url).await?)
         } else {
@@ -650,7 +677,9 @@ async fn continue_run(
         };
         let summary = verify::run(conn, peer.as_mut(), &plan, 5_000_000).await?;
         drop(peer);
-        let m = replay::until_caught_up(conn, &plan, replay::BATCH, false, Some(&progress)).await?;
+        let m =
+            replay::until_caught_up(conn, &plan, replay::BATCH, false, Some(&progress), throttle)
+                .await?;
         conn.exec(&journal.set_phase_sql(&jkey, journal::VERIFIED))
             .await?;
         phase = journal::VERIFIED.into();
@@ -670,11 +699,20 @@ async fn continue_run(
                     );
                     told = true;
                 }
-                replay::until_caught_up(conn, &plan, replay::BATCH, false, Some(&progress)).await?;
+                replay::until_caught_up(
+                    conn,
+                    &plan,
+                    replay::BATCH,
+                    false,
+                    Some(&progress),
+                    throttle,
+                )
+                .await?;
                 tokio::time::sleep(Duration::from_millis(500)).await;
             }
         }
-        replay::until_caught_up(conn, &plan, replay::BATCH, false, Some(&progress)).await?;
+        replay::until_caught_up(conn, &plan, replay::BATCH, false, Some(&progress), throttle)
+            .await?;
         let after = if eng.pg() {
             cutover_pg(conn, &plan, opts, journal, &jkey, &progress).await?
         } else {
@@ -722,7 +760,7 @@ async fn cutover_pg(
             ))
             .await?;
             let locked = Instant::now();
-            let n = replay::until_caught_up(conn, plan, 1, true, None).await?;
+            let n = replay::until_caught_up(conn, plan, 1, true, None, None).await?;
             let (sql, after) = postgres::swap_sql(conn, plan).await?;
             let mut failed = false;
             for s in &sql {
@@ -833,7 +871,7 @@ async fn cutover_mysql(
         }
         let locked = Instant::now();
         let r = async {
-            let n = replay::until_caught_up(conn, plan, 1, false, None).await?;
+            let n = replay::until_caught_up(conn, plan, 1, false, None, None).await?;
             if let Some(ai) = mysql::auto_increment(conn, &plan.schema, &plan.table).await? {
                 conn.exec(&format!(
                     "ALTER TABLE {} AUTO_INCREMENT = {ai}",

@@ -190,8 +190,6 @@ impl Writers {
     }
 }
 
-/// MySQL/MariaDB runs must be asked for (their known cut-over defect).
-
 /// Runs `shipgate osc` and waits for it.
 pub fn osc(url: &str, args: &[&str]) -> Output {
     Command::new(bin())
@@ -535,4 +533,86 @@ pub async fn corrupted_shadow_scenario(db: &TestDb, alter: &str) {
         "int"
     };
     assert_eq!(column_type(db, "t", "n").await, unchanged, "t was swapped");
+}
+
+/// `--max-load`: two sessions keep the server over the limit for 3 s; the
+/// run reports `throttled`, waits, reports `throttle-released` once they
+/// end, and the table still migrates completely.
+pub async fn throttle_scenario(db: &TestDb, alter: &str, max_load: &str) {
+    create_table(db, 3_000, "int").await;
+    let sleep_sql = if db.kind == Kind::Pg {
+        "SELECT pg_sleep(3)"
+    } else {
+        "SELECT SLEEP(3)"
+    };
+    let mut busy = vec![];
+    for _ in 0..2 {
+        let mut c = db.conn().await;
+        busy.push(tokio::spawn(async move {
+            c.exec(sleep_sql).await.unwrap();
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let url = db.url.clone();
+    let args: Vec<String> = [
+        "--yes",
+        "--log-format",
+        "json",
+        "--max-load",
+        max_load,
+        alter,
+    ]
+    .map(String::from)
+    .to_vec();
+    let out = tokio::task::spawn_blocking(move || {
+        osc(&url, &args.iter().map(String::as_str).collect::<Vec<_>>())
+    })
+    .await
+    .unwrap();
+    let t = text(&out);
+    assert!(out.status.success(), "{t}");
+    let throttled = t
+        .find("\"event\":\"throttled\"")
+        .unwrap_or_else(|| panic!("never throttled: {t}"));
+    let released = t
+        .find("\"event\":\"throttle-released\"")
+        .unwrap_or_else(|| panic!("never released: {t}"));
+    let copied = t.find("\"event\":\"copied\"").unwrap();
+    assert!(throttled < released && released < copied, "{t}");
+    assert!(t.contains("exceeds --max-load"), "{t}");
+    for b in busy {
+        b.await.unwrap();
+    }
+    let mut c = db.conn().await;
+    assert_eq!(c.scalar_i64("SELECT count(*) FROM t").await.unwrap(), 3_000);
+}
+
+/// `--max-replica-lag` pointed at a server that is no replica stops before
+/// anything is created, with exit 2 and without the URL's password.
+pub async fn not_a_replica_scenario(db: &TestDb) {
+    create_table(db, 10, "int").await;
+    let mut u = url::Url::parse(&db.url).unwrap();
+    // PostgreSQL here trusts local connections, so a password is accepted
+    // and can be checked for in the output; MariaDB's root has none.
+    if db.kind == Kind::Pg {
+        let _ = u.set_password(Some("hunter2"));
+    }
+    let replica = format!("{u},5");
+    let out = osc(
+        &db.url,
+        &[
+            "--yes",
+            "--max-replica-lag",
+            &replica,
+            "ALTER TABLE t ADD COLUMN z int",
+        ],
+    );
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{t}");
+    assert!(
+        t.contains("not a standby") || t.contains("not a replica"),
+        "{t}"
+    );
+    assert!(!t.contains("hunter2"), "{t}");
+    assert!(leftovers(db).await.is_empty(), "{t}");
 }
