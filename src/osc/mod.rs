@@ -16,7 +16,8 @@
 //! Code map: `alter` reads and retargets the statement; `db` is the thin SQL
 //! connection; `plan` holds the names and SQL fragments; `engines/*` hold
 //! the engine-specific introspection, setup and cut-over; `copy`, `replay`,
-//! `verify` are the engine-neutral loops; `journal` the resume state;
+//! `verify` are the engine-neutral loops; `throttle` pauses them under
+//! `--max-load`/`--max-replica-lag`; `journal` the resume state;
 //! `runner` the phase machine; `sqlite` the 12-step rebuild; `cli` the
 //! command line.
 
