@@ -233,3 +233,26 @@ async fn osc_mysql_replica_lag_needs_a_replica() {
     not_a_replica_scenario(&db).await;
     db.drop_db().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn osc_mysql_revert_under_writers() {
+    let Some(db) = fresh(K, "rev").await else {
+        return;
+    };
+    revert_scenario(
+        &db,
+        "ALTER TABLE t MODIFY n bigint NOT NULL",
+        &["id", "n", "s", "k"],
+    )
+    .await;
+    db.drop_db().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn osc_mysql_revert_stops_on_values_the_old_type_cannot_hold() {
+    let Some(db) = fresh(K, "revr").await else {
+        return;
+    };
+    revert_out_of_range_scenario(&db, "ALTER TABLE t MODIFY n BIGINT NOT NULL").await;
+    db.drop_db().await;
+}

@@ -22,7 +22,11 @@ async fn osc_pg_type_change_under_writers() {
     )
     .await;
     assert_eq!(column_type(&db, "t", "n").await, "bigint");
-    assert!(leftovers(&db).await.iter().all(|t| t == "_sg_old_t"));
+    // The old table, and the reverse change table that keeps it in sync for `osc revert`.
+    assert_eq!(
+        leftovers(&db).await,
+        vec!["_sg_old_t".to_string(), "_sg_rev_t".to_string()]
+    );
     db.drop_db().await;
 }
 
@@ -307,5 +311,129 @@ async fn osc_pg_replica_lag_needs_a_replica() {
         return;
     };
     not_a_replica_scenario(&db).await;
+    db.drop_db().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn osc_pg_revert_under_writers() {
+    let Some(db) = fresh(K, "rev").await else {
+        return;
+    };
+    revert_scenario(
+        &db,
+        "ALTER TABLE t ALTER COLUMN n TYPE bigint",
+        &["id", "n", "s", "k"],
+    )
+    .await;
+    db.drop_db().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn osc_pg_revert_restores_foreign_keys_views_and_sequence() {
+    let Some(db) = fresh(K, "fkrev").await else {
+        return;
+    };
+    let mut c = db.conn().await;
+    for s in [
+        "CREATE TABLE p (id serial PRIMARY KEY, n int NOT NULL, label text)",
+        "INSERT INTO p (n, label) SELECT g, 'l' || g FROM generate_series(1, 500) g",
+        "CREATE TABLE child (id int PRIMARY KEY, p_id int NOT NULL REFERENCES p (id))",
+        "INSERT INTO child SELECT g, g FROM generate_series(1, 100) g",
+        "CREATE VIEW pv AS SELECT id, n FROM p WHERE n > 10",
+    ] {
+        c.exec(s).await.unwrap();
+    }
+    let out = osc(
+        &db.url,
+        &["--yes", "ALTER TABLE p ALTER COLUMN n TYPE bigint"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    // Written to the new table, then carried back by the revert.
+    let id = c
+        .scalar_i64("INSERT INTO p (n, label) VALUES (50, 'new') RETURNING id")
+        .await
+        .unwrap();
+    c.exec("UPDATE p SET label = 'changed' WHERE id = 7")
+        .await
+        .unwrap();
+    c.exec("DELETE FROM child WHERE p_id = 8").await.unwrap();
+    c.exec("DELETE FROM p WHERE id = 8").await.unwrap();
+    let out = std::process::Command::new(bin())
+        .args(["osc", "revert", "--database-url", &db.url, "--table", "p"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(column_type(&db, "p", "n").await, "integer");
+    assert_eq!(column_type(&db, "pv", "n").await, "integer");
+    assert_eq!(
+        c.scalar("SELECT confrelid::regclass::text || ':' || convalidated::text FROM pg_constraint WHERE conrelid = 'child'::regclass AND contype = 'f'").await.unwrap().as_deref(),
+        Some("p:true")
+    );
+    assert!(c
+        .exec("INSERT INTO child VALUES (1000, 999999)")
+        .await
+        .is_err());
+    assert_eq!(
+        c.scalar(&format!(
+            "SELECT label FROM pv JOIN p USING (id) WHERE id = {id}"
+        ))
+        .await
+        .unwrap()
+        .as_deref(),
+        Some("new")
+    );
+    assert_eq!(
+        c.scalar("SELECT label FROM p WHERE id = 7")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("changed")
+    );
+    assert_eq!(
+        c.scalar_i64("SELECT count(*) FROM p WHERE id = 8")
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(c.scalar_i64("SELECT count(*) FROM p").await.unwrap(), 500);
+    // The primary key index has its own name back.
+    assert_eq!(
+        c.scalar("SELECT indexrelid::regclass::text FROM pg_index WHERE indrelid = 'p'::regclass AND indisprimary")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("p_pkey")
+    );
+    let id2 = c
+        .scalar_i64("INSERT INTO p (n) VALUES (51) RETURNING id")
+        .await
+        .unwrap();
+    assert_eq!(id2, id + 1, "the serial sequence continued");
+    assert_eq!(leftovers(&db).await, vec!["_sg_rvt_p".to_string()]);
+    let out = std::process::Command::new(bin())
+        .args(["osc", "cleanup", "--database-url", &db.url, "--table", "p"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        leftovers(&db).await.is_empty(),
+        "{:?}",
+        leftovers(&db).await
+    );
+    let id3 = c
+        .scalar_i64("INSERT INTO p (n) VALUES (52) RETURNING id")
+        .await
+        .unwrap();
+    assert_eq!(id3, id2 + 1, "cleanup left the sequence in place");
+    drop(c);
+    db.drop_db().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn osc_pg_revert_stops_on_values_the_old_type_cannot_hold() {
+    let Some(db) = fresh(K, "revr").await else {
+        return;
+    };
+    revert_out_of_range_scenario(&db, "ALTER TABLE t ALTER COLUMN n TYPE bigint").await;
     db.drop_db().await;
 }

@@ -37,12 +37,26 @@ pub enum OscAction {
         #[arg(long)]
         table: String,
     },
-    /// Swap back to the old table (not built yet: the old table is not kept in sync).
+    /// Swap back to the old table of a finished run, which was kept in sync
+    /// since the swap (writes made since are carried back). The migrated
+    /// table is set aside as _sg_rvt_TABLE until `osc cleanup`.
     Revert {
         #[arg(long)]
         database_url: String,
+        /// The table (optionally schema-qualified) the run migrated.
         #[arg(long)]
         table: String,
+        /// Longest the swap may wait for its lock per attempt, in seconds.
+        #[arg(long, default_value_t = 2.0)]
+        max_lock_wait: f64,
+        /// Swap attempts before giving up.
+        #[arg(long, default_value_t = 8)]
+        cutover_retries: u32,
+        /// Run on MySQL proper (not MariaDB), see `osc --experimental`.
+        #[arg(long)]
+        experimental: bool,
+        #[arg(long, value_enum, default_value = "human")]
+        log_format: LogFormat,
     },
 }
 
@@ -167,22 +181,49 @@ pub fn main(args: OscArgs) -> ExitCode {
         }
     };
     let (url, json, result) = match args.action {
-        Some(OscAction::Status { database_url, log_format }) => {
+        Some(OscAction::Status {
+            database_url,
+            log_format,
+        }) => {
             let json = log_format == LogFormat::Json;
             let r = rt.block_on(runner::status(&database_url, json)).map(|_| ());
             (database_url, json, r)
         }
-        Some(OscAction::Cleanup { database_url, table }) => {
+        Some(OscAction::Cleanup {
+            database_url,
+            table,
+        }) => {
             let r = rt.block_on(runner::cleanup(&database_url, &table));
             (database_url, false, r)
         }
-        Some(OscAction::Revert { database_url, .. }) => (
+        Some(OscAction::Revert {
             database_url,
-            false,
-            Err(OscError::Failed(
-                "osc revert is not built yet: the old table is kept but not synced back, so swapping back would lose writes made since the cut-over".into(),
-            )),
-        ),
+            table,
+            max_lock_wait,
+            cutover_retries,
+            experimental,
+            log_format,
+        }) => {
+            let json = log_format == LogFormat::Json;
+            let r = RunArgs {
+                database_url: Some(database_url.clone()),
+                yes: true,
+                dry_run: false,
+                experimental,
+                resume: false,
+                postpone_cutover: None,
+                chunk_time: 0.5,
+                max_lock_wait,
+                cutover_retries,
+                max_load: None,
+                max_replica_lag: vec![],
+                drop_old: false,
+                log_format,
+                statement: Some(format!("revert {table}")),
+            };
+            let r = options(r).and_then(|o| rt.block_on(super::revert::run(&o, &table)));
+            (database_url, json, r)
+        }
         None => {
             let json = args.run.log_format == LogFormat::Json;
             let url = args.run.database_url.clone().unwrap_or_default();

@@ -17,7 +17,8 @@
 //! connection; `plan` holds the names and SQL fragments; `engines/*` hold
 //! the engine-specific introspection, setup and cut-over; `copy`, `replay`,
 //! `verify` are the engine-neutral loops; `throttle` pauses them under
-//! `--max-load`/`--max-replica-lag`; `journal` the resume state;
+//! `--max-load`/`--max-replica-lag`; `revert` swaps back to the kept old
+//! table; `journal` the resume state;
 //! `runner` the phase machine; `sqlite` the 12-step rebuild; `cli` the
 //! command line.
 
@@ -31,6 +32,7 @@ pub mod plan;
 pub mod progress;
 pub mod redact;
 pub mod replay;
+pub mod revert;
 pub mod runner;
 pub mod sqlite;
 pub mod throttle;

@@ -45,6 +45,11 @@ pub struct Plan {
 pub const SHADOW_PREFIX: &str = "_sg_new_";
 pub const CHANGES_PREFIX: &str = "_sg_chg_";
 pub const OLD_PREFIX: &str = "_sg_old_";
+/// After the swap: keys written to the new table, for `osc revert`.
+pub const REVERSE_PREFIX: &str = "_sg_rev_";
+/// After a revert: the migrated table, set aside until `osc cleanup`. It
+/// sorts after `_sg_old_` (see `mysql::RenameProbe`).
+pub const REVERTED_PREFIX: &str = "_sg_rvt_";
 pub const JOURNAL_TABLE: &str = "_sg_osc_journal";
 
 /// Longest identifier both engines accept (PostgreSQL 63, MySQL 64).
@@ -54,6 +59,8 @@ pub struct Names {
     pub shadow: String,
     pub changes: String,
     pub old: String,
+    pub reverse: String,
+    pub reverted: String,
 }
 
 pub fn names_for(table: &str) -> Result<Names> {
@@ -61,6 +68,8 @@ pub fn names_for(table: &str) -> Result<Names> {
         shadow: format!("{SHADOW_PREFIX}{table}"),
         changes: format!("{CHANGES_PREFIX}{table}"),
         old: format!("{OLD_PREFIX}{table}"),
+        reverse: format!("{REVERSE_PREFIX}{table}"),
+        reverted: format!("{REVERTED_PREFIX}{table}"),
     };
     if n.shadow.len() > MAX_IDENT {
         return Err(OscError::Refused(format!(
@@ -159,6 +168,19 @@ pub fn build(i: PlanInput<'_>) -> Result<Plan> {
         plan.copy_exprs.push(expr);
     }
     Ok(plan)
+}
+
+/// The plan of a revert: rows flow from the migrated table (`i.table`, its
+/// columns in `i.source`) back into the kept old table (`i.shadow`: its
+/// columns), driven by the reverse change table; the migrated table is set
+/// aside under the `_sg_rvt_` name. `i.renamed` maps old names to new ones.
+pub fn reverse(i: PlanInput<'_>) -> Result<Plan> {
+    let names = names_for(i.table)?;
+    let mut p = build(i)?;
+    p.shadow = names.old;
+    p.old = names.reverted;
+    p.changes = names.reverse;
+    Ok(p)
 }
 
 impl Plan {

@@ -37,20 +37,39 @@ pub struct Options {
 }
 
 /// Engine dispatch for the few calls that differ.
-struct Eng(Engine);
+pub(super) struct Eng(pub(super) Engine);
 
 impl Eng {
-    fn pg(&self) -> bool {
+    pub(super) fn pg(&self) -> bool {
         self.0 == Engine::Postgres
     }
-    async fn schema(&self, c: &mut Conn) -> Result<String> {
+    pub(super) async fn columns(
+        &self,
+        c: &mut Conn,
+        s: &str,
+        t: &str,
+    ) -> Result<Vec<plan::Column>> {
+        if self.pg() {
+            postgres::columns(c, s, t).await
+        } else {
+            mysql::columns(c, s, t).await
+        }
+    }
+    pub(super) async fn key(&self, c: &mut Conn, s: &str, t: &str) -> Result<Option<Vec<String>>> {
+        if self.pg() {
+            postgres::key(c, s, t).await
+        } else {
+            mysql::key(c, s, t).await
+        }
+    }
+    pub(super) async fn schema(&self, c: &mut Conn) -> Result<String> {
         if self.pg() {
             postgres::current_schema(c).await
         } else {
             mysql::current_schema(c).await
         }
     }
-    async fn exists(&self, c: &mut Conn, s: &str, t: &str) -> Result<bool> {
+    pub(super) async fn exists(&self, c: &mut Conn, s: &str, t: &str) -> Result<bool> {
         if self.pg() {
             postgres::table_exists(c, s, t).await
         } else {
@@ -71,21 +90,21 @@ impl Eng {
             mysql::plan(c, a, stmt, s).await
         }
     }
-    fn journal(&self, s: &str) -> Journal {
+    pub(super) fn journal(&self, s: &str) -> Journal {
         if self.pg() {
             postgres::journal(s)
         } else {
             mysql::journal(s)
         }
     }
-    fn teardown(&self, s: &str, t: &str, drop_old: bool) -> Vec<String> {
+    pub(super) fn teardown(&self, s: &str, t: &str, drop_old: bool) -> Vec<String> {
         if self.pg() {
             postgres::teardown_sql(s, t, drop_old)
         } else {
             mysql::teardown_sql(s, t, drop_old)
         }
     }
-    fn lock(&self, s: &str, t: &str, unlock: bool) -> String {
+    pub(super) fn lock(&self, s: &str, t: &str, unlock: bool) -> String {
         if self.pg() {
             postgres::lock_sql(s, t, unlock)
         } else {
@@ -301,7 +320,7 @@ pub async fn run(opts: &Options) -> Result<()> {
 /// The cut-over's safety on the MySQL family rests on how the server orders
 /// metadata locks, which shipgate's tests check on MariaDB only. On MySQL
 /// proper a real run must be asked for with `--experimental`.
-async fn mysql_gate(conn: &mut Conn) -> Result<()> {
+pub(super) async fn mysql_gate(conn: &mut Conn) -> Result<()> {
     let version = conn.scalar("SELECT VERSION()").await?.unwrap_or_default();
     if version.contains("MariaDB") {
         return Ok(());
@@ -327,7 +346,11 @@ fn ask(plan: &Plan, opts: &Options) -> Result<()> {
         opts.max_lock_wait,
         opts.cutover_retries,
         plan.old,
-        if opts.drop_old { "only until the swap" } else { "until `shipgate osc cleanup`" }
+        if opts.drop_old {
+            "only until the swap"
+        } else {
+            "in sync (for `shipgate osc revert`) until `shipgate osc cleanup`"
+        }
     );
     if !std::io::stdin().is_terminal() {
         return Err(OscError::Invalid(
@@ -713,10 +736,19 @@ async fn continue_run(
         }
         replay::until_caught_up(conn, &plan, replay::BATCH, false, Some(&progress), throttle)
             .await?;
-        let after = if eng.pg() {
-            cutover_pg(conn, &plan, opts, journal, &jkey, &progress).await?
+        // The old table is kept in sync from the swap on, so `osc revert`
+        // can go back: writes to the new table are captured into the
+        // reverse change table (see revert.rs).
+        let then = if opts.drop_old {
+            vec![]
         } else {
-            cutover_mysql(conn, &plan, opts, journal, &jkey, &progress).await?;
+            super::revert::capture(conn, eng, &plan, alter).await?
+        };
+        let mark = journal.set_phase_sql(&jkey, journal::CUTOVER_DONE);
+        let after = if eng.pg() {
+            cutover_pg(conn, &plan, opts, &then, &mark, &progress).await?
+        } else {
+            cutover_mysql(conn, &plan, opts, &mark, &progress).await?;
             vec![]
         };
         return finish(
@@ -739,12 +771,15 @@ fn backoff(attempt: u32) -> Duration {
     Duration::from_millis((200u64 << attempt.min(5)).min(5000))
 }
 
-async fn cutover_pg(
+/// PostgreSQL cut-over. `then` runs in the same transaction right after the
+/// swap (the reverse capture on the new table); `mark` records the swap in
+/// the journal, also in that transaction.
+pub(super) async fn cutover_pg(
     conn: &mut Conn,
     plan: &Plan,
     opts: &Options,
-    journal: &Journal,
-    jkey: &str,
+    then: &[String],
+    mark: &str,
     progress: &Progress,
 ) -> Result<Vec<String>> {
     let ms = opts.max_lock_wait.as_millis().max(1);
@@ -775,8 +810,10 @@ async fn cutover_pg(
                     conn.exec(s).await?;
                 }
             }
-            conn.exec(&journal.set_phase_sql(jkey, journal::CUTOVER_DONE))
-                .await?;
+            for s in then {
+                conn.exec(s).await?;
+            }
+            conn.exec(mark).await?;
             Ok::<_, OscError>((after, n, locked.elapsed()))
         }
         .await;
@@ -824,12 +861,11 @@ fn gave_up(plan: &Plan, opts: &Options) -> OscError {
 /// writers' (pending exclusive metadata locks take precedence). MariaDB
 /// refuses RENAME under LOCK TABLES, and renaming with two statements under
 /// the lock made waiting writers fail with "table doesn't exist" in tests.
-async fn cutover_mysql(
+pub(super) async fn cutover_mysql(
     conn: &mut Conn,
     plan: &Plan,
     opts: &Options,
-    journal: &Journal,
-    jkey: &str,
+    mark: &str,
     progress: &Progress,
 ) -> Result<()> {
     let secs = opts.max_lock_wait.as_secs_f64().ceil().max(1.0) as u64;
@@ -843,7 +879,7 @@ async fn cutover_mysql(
         c.exec(&format!("SET SESSION lock_wait_timeout = {secs}"))
             .await?;
     }
-    let probe = mysql::RenameProbe::new(conn, &plan.table, &plan.old).await?;
+    let probe = mysql::RenameProbe::new(conn, plan).await?;
     let rename = format!(
         "RENAME TABLE {} TO {}, {} TO {}",
         plan.qt(&plan.table),
@@ -914,7 +950,7 @@ async fn cutover_mysql(
                 .await
                 .unwrap_or(0);
             let on_table = if w > 0 {
-                probe.waits_for_table(conn, &plan.schema, &plan.old).await?
+                probe.waits_for_table(conn, &plan.schema).await?
             } else {
                 Some(false)
             };
@@ -961,8 +997,7 @@ async fn cutover_mysql(
         };
         match res {
             Ok(_) => {
-                conn.exec(&journal.set_phase_sql(jkey, journal::CUTOVER_DONE))
-                    .await?;
+                conn.exec(mark).await?;
                 progress.event(
                     "cutover",
                     json!({"attempt": attempt, "final_replay": n, "writes_blocked_ms": held.as_millis() as u64, "rename_was_queued": queued, "rename_waited_for_other_names": elsewhere, "ms": t0.elapsed().as_millis() as u64}),
@@ -1105,6 +1140,15 @@ pub async fn cleanup(url: &str, table: &str) -> Result<()> {
             "a shipgate osc run on {schema}.{table} is in progress"
         )));
     }
+    // Dropping a trigger on the live table needs its lock for a moment:
+    // bounded, so a long transaction cannot make the application queue
+    // behind the cleanup.
+    conn.exec(if eng.pg() {
+        "SET lock_timeout = '5s'"
+    } else {
+        "SET SESSION lock_wait_timeout = 5"
+    })
+    .await?;
     for s in eng.teardown(&schema, &table, true) {
         conn.exec(&s).await?;
     }
@@ -1118,7 +1162,7 @@ pub async fn cleanup(url: &str, table: &str) -> Result<()> {
     Ok(())
 }
 
-fn engine_of(url: &str) -> Result<Engine> {
+pub(super) fn engine_of(url: &str) -> Result<Engine> {
     match Engine::from_url(url) {
         Some(Engine::Postgres) => Ok(Engine::Postgres),
         Some(Engine::Mysql) | Some(Engine::Mariadb) => Ok(Engine::Mysql),

@@ -349,7 +349,24 @@ pub fn teardown_sql(schema: &str, table: &str, drop_old: bool) -> Vec<String> {
     v.push(format!("DROP TABLE IF EXISTS {}", qt(schema, &n.changes)));
     if drop_old {
         v.push(format!("DROP TABLE IF EXISTS {}", qt(schema, &n.old)));
+        v.extend(reverse_teardown_sql(schema, table));
+        v.push(format!("DROP TABLE IF EXISTS {}", qt(schema, &n.reverted)));
     }
+    v
+}
+
+/// The reverse capture (`osc revert`): its triggers, wherever they sit
+/// (trigger names are unique per database), and its change table.
+pub fn reverse_teardown_sql(schema: &str, table: &str) -> Vec<String> {
+    let n = plan::names_for(table).expect("names were valid at setup");
+    let mut v: Vec<String> = ["ins", "upd", "del"]
+        .iter()
+        .map(|op| {
+            let name: String = format!("{}_{op}", n.reverse).chars().take(64).collect();
+            format!("DROP TRIGGER IF EXISTS {}", qt(schema, &name))
+        })
+        .collect();
+    v.push(format!("DROP TABLE IF EXISTS {}", qt(schema, &n.reverse)));
     v
 }
 
@@ -375,14 +392,19 @@ pub fn journal(schema: &str) -> Journal {
 /// How the cut-over can tell where a waiting RENAME stands.
 pub struct RenameProbe {
     mariadb: bool,
-    /// The rename asks for the table's lock before the old name's.
-    table_first: bool,
+    /// Of the rename's other names, the one it locks last before the
+    /// table; None when it locks the table first.
+    probe: Option<String>,
     /// MySQL: `performance_schema.metadata_locks` is collecting.
     perf_schema: bool,
 }
 
 impl RenameProbe {
-    pub async fn new(conn: &mut Conn, table: &str, old: &str) -> Result<RenameProbe> {
+    /// For `RENAME TABLE table TO old, shadow TO table`. The name probed
+    /// must be one nobody else holds: `old` (not created yet) is, and it
+    /// sorts after `shadow` for both directions shipgate renames in
+    /// (`_sg_new_` < `_sg_old_` forward, `_sg_old_` < `_sg_rvt_` on revert).
+    pub async fn new(conn: &mut Conn, plan: &Plan) -> Result<RenameProbe> {
         let version = conn.scalar("SELECT VERSION()").await?.unwrap_or_default();
         let lctn = conn
             .scalar_i64("SELECT @@lower_case_table_names")
@@ -393,9 +415,11 @@ impl RenameProbe {
             .await
             .unwrap_or(0)
             == 1;
+        let lower = lctn != 0;
+        debug_assert!(locks_before(&plan.shadow, &plan.old, lower));
         Ok(RenameProbe {
             mariadb: version.contains("MariaDB"),
-            table_first: locks_before(table, old, lctn != 0),
+            probe: (!locks_before(&plan.table, &plan.old, lower)).then(|| plan.old.clone()),
             perf_schema,
         })
     }
@@ -407,15 +431,10 @@ impl RenameProbe {
     /// queued writers reach the old table ahead of the rename. When the
     /// old name sorts first, the rename holds it exactly when it has moved
     /// on to the table. `None`: this server cannot say.
-    pub async fn waits_for_table(
-        &self,
-        conn: &mut Conn,
-        schema: &str,
-        old: &str,
-    ) -> Result<Option<bool>> {
-        if self.table_first {
+    pub async fn waits_for_table(&self, conn: &mut Conn, schema: &str) -> Result<Option<bool>> {
+        let Some(old) = &self.probe else {
             return Ok(Some(true));
-        }
+        };
         if self.mariadb {
             // A zero-wait read of the old name: it does not exist yet, so
             // "doesn't exist" means nobody holds it, a lock timeout means

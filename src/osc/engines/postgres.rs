@@ -370,7 +370,31 @@ pub fn teardown_sql(schema: &str, table: &str, drop_old: bool) -> Vec<String> {
     ];
     if drop_old {
         v.push(format!("DROP TABLE IF EXISTS {}", qt(schema, &n.old)));
+        v.extend(reverse_teardown_sql(schema, table, &[table, &n.reverted]));
+        v.push(format!("DROP TABLE IF EXISTS {}", qt(schema, &n.reverted)));
     }
+    v
+}
+
+/// The reverse capture (`osc revert`): its trigger on each of `on` (the
+/// table it may sit on), its function and its change table.
+pub fn reverse_teardown_sql(schema: &str, table: &str, on: &[&str]) -> Vec<String> {
+    let n = plan::names_for(table).expect("names were valid at setup");
+    let mut v: Vec<String> = on
+        .iter()
+        .map(|t| {
+            format!(
+                "DROP TRIGGER IF EXISTS {} ON {}",
+                q(&format!("{}_trg", n.reverse)),
+                qt(schema, t)
+            )
+        })
+        .collect();
+    v.push(format!("DROP TABLE IF EXISTS {}", qt(schema, &n.reverse)));
+    v.push(format!(
+        "DROP FUNCTION IF EXISTS {}()",
+        qt(schema, &format!("{}_fn", n.reverse))
+    ));
     v
 }
 
@@ -498,7 +522,18 @@ pub async fn swap_sql(conn: &mut Conn, p: &Plan) -> Result<(Vec<String>, Vec<Str
             ))
             .await?;
         if exists > 0 {
-            let moved: String = format!("_sgo_{target}").chars().take(63).collect();
+            // Out of the way under a name no index being renamed holds (a
+            // revert renames the `_sgo_` indexes of the forward swap back).
+            let moved: String = ["_sgo_", "_sgp_", "_sgq_"]
+                .iter()
+                .map(|pre| {
+                    format!("{pre}{target}")
+                        .chars()
+                        .take(63)
+                        .collect::<String>()
+                })
+                .find(|m| !renames.iter().any(|(_, cur)| cur == m))
+                .unwrap_or_else(|| format!("_sgr_{target}").chars().take(63).collect());
             sql.push(format!(
                 "ALTER INDEX {} RENAME TO {}",
                 p.qt(target),
