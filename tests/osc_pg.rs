@@ -113,30 +113,28 @@ async fn osc_pg_long_transaction_blocks_cutover_then_resume() {
     db.drop_db().await;
 }
 
+/// `p` (serial key, 500 rows), `child` referencing it, and two views on it.
+async fn parent_child_and_views(db: &common::db::TestDb) -> shipgate::osc::db::Conn {
+    let mut c = db.conn().await;
+    for s in [
+        "CREATE TABLE p (id serial PRIMARY KEY, n int NOT NULL, label text)",
+        "INSERT INTO p (n, label) SELECT g, 'l' || g FROM generate_series(1, 500) g",
+        "CREATE TABLE child (id int PRIMARY KEY, p_id int NOT NULL REFERENCES p (id))",
+        "INSERT INTO child SELECT g, g FROM generate_series(1, 100) g",
+        "CREATE VIEW pv AS SELECT id, n FROM p WHERE n > 10",
+        "CREATE VIEW pv_label AS SELECT id, label FROM p",
+    ] {
+        c.exec(s).await.unwrap();
+    }
+    c
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn osc_pg_foreign_keys_views_and_sequences_survive() {
     let Some(db) = fresh(K, "fk").await else {
         return;
     };
-    let mut c = db.conn().await;
-    c.exec("CREATE TABLE p (id serial PRIMARY KEY, n int NOT NULL, label text)")
-        .await
-        .unwrap();
-    c.exec("INSERT INTO p (n, label) SELECT g, 'l' || g FROM generate_series(1, 500) g")
-        .await
-        .unwrap();
-    c.exec("CREATE TABLE child (id int PRIMARY KEY, p_id int NOT NULL REFERENCES p (id))")
-        .await
-        .unwrap();
-    c.exec("INSERT INTO child SELECT g, g FROM generate_series(1, 100) g")
-        .await
-        .unwrap();
-    c.exec("CREATE VIEW pv AS SELECT id, n FROM p WHERE n > 10")
-        .await
-        .unwrap();
-    c.exec("CREATE VIEW pv_label AS SELECT id, label FROM p")
-        .await
-        .unwrap();
+    let mut c = parent_child_and_views(&db).await;
     let out = osc(
         &db.url,
         &["--yes", "ALTER TABLE p ALTER COLUMN n TYPE bigint"],
@@ -169,16 +167,7 @@ async fn osc_pg_foreign_keys_views_and_sequences_survive() {
     );
     assert_eq!(column_type(&db, "pv", "n").await, "bigint");
     // Cleanup drops the old table but not the sequence the new table uses.
-    let out = std::process::Command::new(bin())
-        .args(["osc", "cleanup", "--database-url", &db.url, "--table", "p"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", text(&out));
-    assert!(
-        leftovers(&db).await.is_empty(),
-        "{:?}",
-        leftovers(&db).await
-    );
+    cleanup_leaves_nothing(&db, "p").await;
     let id2 = c
         .scalar_i64("INSERT INTO p (n) VALUES (51) RETURNING id")
         .await
@@ -333,16 +322,7 @@ async fn osc_pg_revert_restores_foreign_keys_views_and_sequence() {
     let Some(db) = fresh(K, "fkrev").await else {
         return;
     };
-    let mut c = db.conn().await;
-    for s in [
-        "CREATE TABLE p (id serial PRIMARY KEY, n int NOT NULL, label text)",
-        "INSERT INTO p (n, label) SELECT g, 'l' || g FROM generate_series(1, 500) g",
-        "CREATE TABLE child (id int PRIMARY KEY, p_id int NOT NULL REFERENCES p (id))",
-        "INSERT INTO child SELECT g, g FROM generate_series(1, 100) g",
-        "CREATE VIEW pv AS SELECT id, n FROM p WHERE n > 10",
-    ] {
-        c.exec(s).await.unwrap();
-    }
+    let mut c = parent_child_and_views(&db).await;
     let out = osc(
         &db.url,
         &["--yes", "ALTER TABLE p ALTER COLUMN n TYPE bigint"],
@@ -358,10 +338,7 @@ async fn osc_pg_revert_restores_foreign_keys_views_and_sequence() {
         .unwrap();
     c.exec("DELETE FROM child WHERE p_id = 8").await.unwrap();
     c.exec("DELETE FROM p WHERE id = 8").await.unwrap();
-    let out = std::process::Command::new(bin())
-        .args(["osc", "revert", "--database-url", &db.url, "--table", "p"])
-        .output()
-        .unwrap();
+    let out = osc_on_table("revert", &db.url, "p", &[]);
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(column_type(&db, "p", "n").await, "integer");
     assert_eq!(column_type(&db, "pv", "n").await, "integer");
@@ -410,16 +387,7 @@ async fn osc_pg_revert_restores_foreign_keys_views_and_sequence() {
         .unwrap();
     assert_eq!(id2, id + 1, "the serial sequence continued");
     assert_eq!(leftovers(&db).await, vec!["_sg_rvt_p".to_string()]);
-    let out = std::process::Command::new(bin())
-        .args(["osc", "cleanup", "--database-url", &db.url, "--table", "p"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", text(&out));
-    assert!(
-        leftovers(&db).await.is_empty(),
-        "{:?}",
-        leftovers(&db).await
-    );
+    cleanup_leaves_nothing(&db, "p").await;
     let id3 = c
         .scalar_i64("INSERT INTO p (n) VALUES (52) RETURNING id")
         .await

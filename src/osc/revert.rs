@@ -112,17 +112,7 @@ pub async fn run(opts: &Options, table: &str) -> Result<()> {
     if !eng.pg() && !opts.experimental {
         runner::mysql_gate(&mut conn).await?;
     }
-    let (schema, table) = match table.split_once('.') {
-        Some((s, t)) => (s.to_string(), t.to_string()),
-        None => (eng.schema(&mut conn).await?, table.to_string()),
-    };
-    plan::names_for(&table)?;
-    let got = conn.scalar(&eng.lock(&schema, &table, false)).await?;
-    if !matches!(got.as_deref(), Some("t") | Some("true") | Some("1")) {
-        return Err(OscError::Failed(format!(
-            "a shipgate osc run on {schema}.{table} is in progress"
-        )));
-    }
+    let (schema, table) = runner::lock_named(&mut conn, &eng, table).await?;
     let r = revert(&mut conn, &eng, opts, &schema, &table, &progress).await;
     let _ = conn.scalar(&eng.lock(&schema, &table, true)).await;
     r

@@ -1123,15 +1123,16 @@ pub async fn status(url: &str, json_out: bool) -> Result<Vec<Entry>> {
     Ok(entries)
 }
 
-/// `shipgate osc cleanup`: drops what shipgate created for a table (the old
-/// table included) and its journal entry. Refuses while a run holds the lock.
-pub async fn cleanup(url: &str, table: &str) -> Result<()> {
-    let engine = engine_of(url)?;
-    let eng = Eng(engine);
-    let mut conn = connect(engine, url).await?;
+/// Resolves `[schema.]table` and takes the table's run lock, refusing while
+/// a run holds it. Returns (schema, table).
+pub(super) async fn lock_named(
+    conn: &mut Conn,
+    eng: &Eng,
+    table: &str,
+) -> Result<(String, String)> {
     let (schema, table) = match table.split_once('.') {
         Some((s, t)) => (s.to_string(), t.to_string()),
-        None => (eng.schema(&mut conn).await?, table.to_string()),
+        None => (eng.schema(conn).await?, table.to_string()),
     };
     plan::names_for(&table)?;
     let got = conn.scalar(&eng.lock(&schema, &table, false)).await?;
@@ -1140,6 +1141,16 @@ pub async fn cleanup(url: &str, table: &str) -> Result<()> {
             "a shipgate osc run on {schema}.{table} is in progress"
         )));
     }
+    Ok((schema, table))
+}
+
+/// `shipgate osc cleanup`: drops what shipgate created for a table (the old
+/// table included) and its journal entry. Refuses while a run holds the lock.
+pub async fn cleanup(url: &str, table: &str) -> Result<()> {
+    let engine = engine_of(url)?;
+    let eng = Eng(engine);
+    let mut conn = connect(engine, url).await?;
+    let (schema, table) = lock_named(&mut conn, &eng, table).await?;
     // Dropping a trigger on the live table needs its lock for a moment:
     // bounded, so a long transaction cannot make the application queue
     // behind the cleanup.

@@ -190,6 +190,23 @@ impl Writers {
     }
 }
 
+/// Runs `shipgate osc SUB --database-url URL --table TABLE [extra…]`
+/// (`revert`, `cleanup`) and waits for it.
+pub fn osc_on_table(sub: &str, url: &str, table: &str, extra: &[&str]) -> Output {
+    Command::new(bin())
+        .args(["osc", sub, "--database-url", url, "--table", table])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+/// `osc cleanup` succeeds and leaves none of shipgate's tables behind.
+pub async fn cleanup_leaves_nothing(db: &TestDb, table: &str) {
+    let out = osc_on_table("cleanup", &db.url, table, &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(leftovers(db).await.is_empty(), "{:?}", leftovers(db).await);
+}
+
 /// Runs `shipgate osc` and waits for it.
 pub fn osc(url: &str, args: &[&str]) -> Output {
     Command::new(bin())
@@ -638,19 +655,7 @@ pub async fn revert_scenario(db: &TestDb, alter: &str, cols: &[&str]) {
     tokio::time::sleep(Duration::from_millis(400)).await;
     let url = db.url.clone();
     let back = tokio::task::spawn_blocking(move || {
-        Command::new(bin())
-            .args([
-                "osc",
-                "revert",
-                "--database-url",
-                &url,
-                "--table",
-                "t",
-                "--log-format",
-                "json",
-            ])
-            .output()
-            .unwrap()
+        osc_on_table("revert", &url, "t", &["--log-format", "json"])
     })
     .await
     .unwrap();
@@ -665,17 +670,9 @@ pub async fn revert_scenario(db: &TestDb, alter: &str, cols: &[&str]) {
     assert_matches_truth(db, cols).await;
     assert_eq!(leftovers(db).await, vec!["_sg_rvt_t".to_string()], "{t}");
     // A second revert has nothing to undo.
-    let again = Command::new(bin())
-        .args(["osc", "revert", "--database-url", &db.url, "--table", "t"])
-        .output()
-        .unwrap();
+    let again = osc_on_table("revert", &db.url, "t", &[]);
     assert_eq!(again.status.code(), Some(2), "{}", text(&again));
-    let out = Command::new(bin())
-        .args(["osc", "cleanup", "--database-url", &db.url, "--table", "t"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", text(&out));
-    assert!(leftovers(db).await.is_empty(), "{:?}", leftovers(db).await);
+    cleanup_leaves_nothing(db, "t").await;
 }
 
 /// A value written since the swap that the old type cannot hold stops the
@@ -690,10 +687,7 @@ pub async fn revert_out_of_range_scenario(db: &TestDb, alter: &str) {
     c.exec("UPDATE t SET n = 3000000000 WHERE id = 5")
         .await
         .unwrap();
-    let back = Command::new(bin())
-        .args(["osc", "revert", "--database-url", &db.url, "--table", "t"])
-        .output()
-        .unwrap();
+    let back = osc_on_table("revert", &db.url, "t", &[]);
     let t = text(&back);
     assert_eq!(back.status.code(), Some(1), "{t}");
     assert!(t.contains("range"), "{t}");
@@ -704,10 +698,7 @@ pub async fn revert_out_of_range_scenario(db: &TestDb, alter: &str) {
     );
     // Once the value fits again, the revert goes through.
     c.exec("UPDATE t SET n = 5 WHERE id = 5").await.unwrap();
-    let back = Command::new(bin())
-        .args(["osc", "revert", "--database-url", &db.url, "--table", "t"])
-        .output()
-        .unwrap();
+    let back = osc_on_table("revert", &db.url, "t", &[]);
     assert!(back.status.success(), "{}", text(&back));
     assert_eq!(
         c.scalar_i64("SELECT n FROM t WHERE id = 5").await.unwrap(),
