@@ -183,11 +183,7 @@ async fn revert(
     );
     let n =
         replay::until_caught_up(conn, &plan, replay::BATCH, false, Some(progress), None).await?;
-    let mut peer = if eng.pg() {
-        Some(runner::connect(eng.0, &opts.url).await?)
-    } else {
-        None
-    };
+    let mut peer = Some(runner::connect(eng.0, &opts.url).await?);
     let summary = verify::run(conn, peer.as_mut(), &plan, 5_000_000).await?;
     drop(peer);
     let m =

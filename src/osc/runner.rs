@@ -693,11 +693,8 @@ async fn continue_run(
         let n =
             replay::until_caught_up(conn, &plan, replay::BATCH, false, Some(&progress), throttle)
                 .await?;
-        let mut peer = if eng.pg() {
-            Some(connect(Engine::Postgres, &opts.url).await?)
-        } else {
-            None
-        };
+        // Both sides are summed at once, one per session.
+        let mut peer = Some(connect(eng.0, &opts.url).await?);
         let summary = verify::run(conn, peer.as_mut(), &plan, 5_000_000).await?;
         drop(peer);
         let m =
@@ -708,7 +705,7 @@ async fn continue_run(
         phase = journal::VERIFIED.into();
         progress.event(
             "verified",
-            json!({"rows": summary.rows, "ranges": summary.chunks, "replayed": n + m, "seconds": t0.elapsed().as_secs_f64()}),
+            json!({"rows": summary.rows, "ranges": summary.chunks, "replayed": n + m, "written_during": summary.written_between, "seconds": t0.elapsed().as_secs_f64()}),
         );
     }
     if phase == journal::VERIFIED {

@@ -11,9 +11,13 @@ use super::plan::Plan;
 use super::{OscError, Result};
 use crate::engine::Engine;
 
+#[derive(Default)]
 pub struct Summary {
     pub rows: i64,
     pub chunks: u64,
+    /// MySQL/MariaDB: keys written between the two sides' snapshots, left
+    /// out of both (see `sums_two_snapshots`).
+    pub written_between: u64,
 }
 
 /// How a row is hashed on PostgreSQL: as a record of typed values
@@ -42,12 +46,16 @@ async fn row_hash(conn: &mut Conn, plan: &Plan) -> RowHash {
     }
 }
 
+/// Count and checksum of one side's rows in (lower, upper]: those whose key
+/// is not pending in the change table, or with `only`, those whose key is
+/// one of these tuples.
 fn checksum_sql(
     plan: &Plan,
     how: RowHash,
     shadow: bool,
     lower: Option<&[String]>,
     upper: Option<&[String]>,
+    only: Option<&[String]>,
 ) -> String {
     let (table, exprs, keys) = if shadow {
         (&plan.shadow, &plan.verify_dst, &plan.shadow_key)
@@ -97,14 +105,27 @@ fn checksum_sql(
     // The hashed expressions name bare columns, which resolve to `r`, the
     // only table of the outer query. No derived table: MariaDB materialised
     // one (1M rows: 5.2 s instead of 0.8 s).
+    let which = match only {
+        Some(tuples) => format!(
+            "{} IN ({})",
+            if shadow {
+                plan.shadow_key_list("r.")
+            } else {
+                plan.key_list("r.")
+            },
+            tuples.join(", ")
+        ),
+        None => format!(
+            "NOT EXISTS (SELECT 1 FROM {} c WHERE {})",
+            plan.qt(&plan.changes),
+            pending.join(" AND ")
+        ),
+    };
     format!(
-        "SELECT {}, {} FROM {} r WHERE {cond} AND NOT EXISTS \
-         (SELECT 1 FROM {} c WHERE {})",
+        "SELECT {}, {} FROM {} r WHERE {cond} AND {which}",
         text_of(plan, "count(*)"),
         text_of(plan, &format!("coalesce({sum}({hash}), 0)")),
         plan.qt(table),
-        plan.qt(&plan.changes),
-        pending.join(" AND ")
     )
 }
 
@@ -119,9 +140,9 @@ async fn sums(
     how: RowHash,
     lower: Option<&[String]>,
     upper: Option<&[String]>,
-) -> Result<[String; 4]> {
-    let src_sql = checksum_sql(plan, how, false, lower, upper);
-    let dst_sql = checksum_sql(plan, how, true, lower, upper);
+) -> Result<([String; 4], u64)> {
+    let src_sql = checksum_sql(plan, how, false, lower, upper, None);
+    let dst_sql = checksum_sql(plan, how, true, lower, upper, None);
     let (src, dst) = match (plan.engine, peer) {
         (Engine::Postgres, Some(p2)) => {
             conn.exec("BEGIN ISOLATION LEVEL REPEATABLE READ").await?;
@@ -140,6 +161,7 @@ async fn sums(
             p2.exec("COMMIT").await?;
             (a, b)
         }
+        (_, Some(p2)) => return sums_two_snapshots(conn, p2, plan, how, lower, upper).await,
         _ => {
             let begin = match plan.engine {
                 Engine::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ",
@@ -153,16 +175,91 @@ async fn sums(
         }
     };
     let (src, dst) = (src?, dst?);
-    let pick = |r: &super::db::Rows| -> (String, String) {
-        let row = r.first().cloned().unwrap_or_default();
-        (
-            row.first().cloned().flatten().unwrap_or_default(),
-            row.get(1).cloned().flatten().unwrap_or_default(),
-        )
-    };
     let (sc, ss) = pick(&src);
     let (dc, ds) = pick(&dst);
-    Ok([sc, ss, dc, ds])
+    Ok(([sc, ss, dc, ds], 0))
+}
+
+/// MySQL/MariaDB cannot share a snapshot between sessions, so the two
+/// sides are summed in parallel in two snapshots, the shadow's (B) taken
+/// before the source's (A). Nothing writes the shadow during verification
+/// and change rows only accumulate (replay waits), so the keys pending at
+/// A include those pending at B, and a key not pending at A was not
+/// written between B and A. The shadow side therefore also leaves out the
+/// keys that became pending between B and A, by subtracting their rows'
+/// count and checksum in its own snapshot; both sides then leave out
+/// exactly the keys pending at A.
+async fn sums_two_snapshots(
+    conn: &mut Conn,
+    peer: &mut Conn,
+    plan: &Plan,
+    how: RowHash,
+    lower: Option<&[String]>,
+    upper: Option<&[String]>,
+) -> Result<([String; 4], u64)> {
+    const BEGIN: &str = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; START TRANSACTION WITH CONSISTENT SNAPSHOT";
+    let keys: Vec<String> = plan
+        .key
+        .iter()
+        .map(|k| text_of(plan, &plan.q(&k.name)))
+        .collect();
+    let pending_sql = format!(
+        "SELECT DISTINCT {} FROM {}",
+        keys.join(", "),
+        plan.qt(&plan.changes)
+    );
+    let src_sql = checksum_sql(plan, how, false, lower, upper, None);
+    let dst_sql = checksum_sql(plan, how, true, lower, upper, None);
+    let r = async {
+        peer.exec(BEGIN).await?;
+        let at_b = peer.rows(&pending_sql).await?;
+        conn.exec(BEGIN).await?;
+        let at_a = conn.rows(&pending_sql).await?;
+        let (src, dst) = tokio::join!(conn.rows(&src_sql), peer.rows(&dst_sql));
+        let (src, dst) = (pick(&src?), pick(&dst?));
+        let before: std::collections::HashSet<_> = at_b.into_iter().collect();
+        let mut late: Vec<String> = at_a
+            .into_iter()
+            .filter(|k| !before.contains(k))
+            .map(|k| {
+                plan.key_tuple(
+                    &k.into_iter()
+                        .map(Option::unwrap_or_default)
+                        .collect::<Vec<_>>(),
+                )
+            })
+            .collect();
+        late.sort();
+        let mut dst = dst;
+        for part in late.chunks(super::replay::BATCH as usize) {
+            let less = pick(
+                &peer
+                    .rows(&checksum_sql(plan, how, true, lower, upper, Some(part)))
+                    .await?,
+            );
+            dst = (minus(&dst.0, &less.0), minus(&dst.1, &less.1));
+        }
+        Ok::<_, OscError>(([src.0, src.1, dst.0, dst.1], late.len() as u64))
+    }
+    .await;
+    let _ = conn.exec("COMMIT").await;
+    let _ = peer.exec("COMMIT").await;
+    r
+}
+
+/// `a - b` for the decimal texts of counts and checksum sums.
+fn minus(a: &str, b: &str) -> String {
+    let n = |s: &str| s.trim().parse::<i128>().unwrap_or(0);
+    (n(a) - n(b)).to_string()
+}
+
+/// (count, checksum) of the first row of a checksum query.
+fn pick(r: &super::db::Rows) -> (String, String) {
+    let row = r.first().cloned().unwrap_or_default();
+    (
+        row.first().cloned().flatten().unwrap_or_default(),
+        row.get(1).cloned().flatten().unwrap_or_default(),
+    )
 }
 
 /// Ranges narrower than this are not split further to locate a mismatch.
@@ -182,7 +279,7 @@ pub async fn run(
     let estimate = super::copy::estimate_rows(conn, plan).await.max(0) as u64;
     let first = (estimate > range_rows).then_some(range_rows);
     let how = row_hash(conn, plan).await;
-    let mut summary = Summary { rows: 0, chunks: 0 };
+    let mut summary = Summary::default();
     span(conn, peer, plan, how, None, None, first, &mut summary).await?;
     Ok(summary)
 }
@@ -210,7 +307,7 @@ fn span<'a>(
                     .await?
                     .or_else(|| hi.clone()),
             };
-            let [sc, ss, dc, ds] = sums(
+            let ([sc, ss, dc, ds], between) = sums(
                 conn,
                 peer.as_deref_mut(),
                 plan,
@@ -223,7 +320,7 @@ fn span<'a>(
                 let rows = sc.parse::<u64>().unwrap_or(0).max(dc.parse().unwrap_or(0));
                 if rows > NARROWEST {
                     let sub = (rows / 16).max(NARROWEST);
-                    let mut scratch = Summary { rows: 0, chunks: 0 };
+                    let mut scratch = Summary::default();
                     span(
                         conn,
                         peer.as_deref_mut(),
@@ -238,6 +335,7 @@ fn span<'a>(
                 }
                 return Err(mismatch(plan, &lower, &upper, [sc, ss, dc, ds]));
             }
+            summary.written_between += between;
             summary.rows += sc.parse::<i64>().unwrap_or(0);
             summary.chunks += 1;
             if upper == hi {
