@@ -405,3 +405,77 @@ async fn osc_pg_revert_stops_on_values_the_old_type_cannot_hold() {
     revert_out_of_range_scenario(&db, "ALTER TABLE t ALTER COLUMN n TYPE bigint").await;
     db.drop_db().await;
 }
+
+/// `--max-replica-lag` against a real standby whose replay is paused: the
+/// run waits (`throttled`, naming the replica) until replay resumes, then
+/// finishes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn osc_pg_max_replica_lag_waits_for_a_paused_standby() {
+    let Some(db) = fresh(K, "lag").await else {
+        return;
+    };
+    let Some(replica) = db.replica_url() else {
+        db.drop_db().await;
+        return;
+    };
+    create_table(&db, 3000, "int").await;
+    // The new database reaches the standby within moments.
+    let mut r = None;
+    for _ in 0..100 {
+        if let Ok(mut c) =
+            shipgate::osc::db::Conn::connect(shipgate::engine::Engine::Postgres, &replica).await
+        {
+            // A run of this test that failed half-way may have left replay paused.
+            c.exec("SELECT pg_wal_replay_resume()").await.unwrap();
+            if c.scalar_i64("SELECT count(*) FROM t").await.unwrap_or(0) == 3000 {
+                r = Some(c);
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut r = r.expect("the standby never showed the test table");
+    r.exec("SELECT pg_wal_replay_pause()").await.unwrap();
+    // A write the standby receives but does not replay; then lag builds up.
+    db.conn()
+        .await
+        .exec("CREATE TABLE lag_marker (x int)")
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let resume = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        r.exec("SELECT pg_wal_replay_resume()").await.unwrap();
+    });
+    let url = db.url.clone();
+    let lag = format!("{replica},1");
+    let out = tokio::task::spawn_blocking(move || {
+        osc(
+            &url,
+            &[
+                "--yes",
+                "--log-format",
+                "json",
+                "--max-replica-lag",
+                &lag,
+                "ALTER TABLE t ADD COLUMN z int",
+            ],
+        )
+    })
+    .await
+    .unwrap();
+    resume.await.unwrap();
+    let t = text(&out);
+    assert!(out.status.success(), "{t}");
+    let throttled = t
+        .find("\"event\":\"throttled\"")
+        .unwrap_or_else(|| panic!("never throttled: {t}"));
+    let released = t
+        .find("\"event\":\"throttle-released\"")
+        .unwrap_or_else(|| panic!("never released: {t}"));
+    assert!(throttled < released, "{t}");
+    assert!(t.contains("s behind (limit 1.0 s)"), "{t}");
+    assert!(t.contains("127.0.0.1:5433") || t.contains("replica"), "{t}");
+    assert_eq!(column_type(&db, "t", "z").await, "integer");
+    db.drop_db().await;
+}

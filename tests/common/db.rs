@@ -84,6 +84,22 @@ pub async fn fresh(kind: Kind, tag: &str) -> Option<TestDb> {
 }
 
 impl TestDb {
+    /// The same database on the PostgreSQL streaming standby named by
+    /// `SHIPGATE_TEST_PG_REPLICA_URL` (`.ci/run` starts one on port 5433).
+    /// None (skip) when it is not set, unless `SHIPGATE_TEST_REQUIRE_DB=1`.
+    pub fn replica_url(&self) -> Option<String> {
+        match std::env::var("SHIPGATE_TEST_PG_REPLICA_URL") {
+            Ok(u) => Some(with_db(&u, &self.name)),
+            Err(_) if std::env::var("SHIPGATE_TEST_REQUIRE_DB").as_deref() == Ok("1") => {
+                panic!("SHIPGATE_TEST_PG_REPLICA_URL is not set and SHIPGATE_TEST_REQUIRE_DB=1 (.ci/run starts a standby)")
+            }
+            Err(_) => {
+                eprintln!("SKIP: no PostgreSQL standby (set SHIPGATE_TEST_PG_REPLICA_URL)");
+                None
+            }
+        }
+    }
+
     pub async fn conn(&self) -> Conn {
         let mut c = Conn::connect(self.kind.engine(), &self.url).await.unwrap();
         if self.kind == Kind::My {
