@@ -7,6 +7,7 @@ use proptest::prelude::*;
 use shipgate::analysis::replay_history;
 use shipgate::engine::Engine;
 use shipgate::facts::facts;
+use shipgate::osc::alter::Alter;
 use shipgate::schema::render::{render, unified_diff};
 use shipgate::sql::lower::Lowering;
 use shipgate::sql::parse::parse_script;
@@ -110,6 +111,32 @@ const TOKENS: &[&str] = &[
     "AUTO_INCREMENT",
 ];
 
+/// ALTER TABLE operations, accepted and refused ones, for the osc reader.
+const ALTER_OPS: &[&str] = &[
+    "ADD COLUMN z int",
+    "ADD COLUMN z int NOT NULL DEFAULT 7",
+    "ADD z varchar(10) AFTER n",
+    "DROP COLUMN k",
+    "ALTER COLUMN n TYPE bigint",
+    "ALTER COLUMN n TYPE bigint USING n::bigint",
+    "ALTER COLUMN n SET NOT NULL",
+    "ALTER COLUMN n DROP DEFAULT",
+    "RENAME COLUMN s TO s2",
+    "MODIFY n bigint NOT NULL",
+    "CHANGE s s2 varchar(20)",
+    "ADD CONSTRAINT u UNIQUE (n)",
+    "ADD UNIQUE KEY u (n)",
+    "ADD CONSTRAINT c CHECK (n > 0)",
+    "DROP CONSTRAINT c",
+    "DROP INDEX t_n",
+    "RENAME TO x",
+    "ADD PRIMARY KEY (id)",
+    "ALGORITHM=INPLACE",
+    "LOCK=NONE",
+    "ADD COLUMN \"q\"\"x\" int",
+    "ADD COLUMN `b``t` int",
+];
+
 fn analyse_all_engines(text: &str) {
     let file: Arc<str> = Arc::from("fuzz.sql");
     for engine in Engine::ALL {
@@ -157,6 +184,33 @@ proptest! {
     fn token_soup_never_panics(tokens in proptest::collection::vec(0..TOKENS.len(), 0..60)) {
         let text: Vec<&str> = tokens.iter().map(|&i| TOKENS[i]).collect();
         analyse_all_engines(&text.join(" "));
+    }
+
+    /// `shipgate osc` reads one ALTER TABLE from the command line: any
+    /// list of operations (some malformed, some with noise tokens) is
+    /// refused or accepted without a panic, and an accepted one, pointed at
+    /// the shadow, reads back as the same operations on the shadow.
+    #[test]
+    fn osc_alter_reader_never_panics(
+        ops in proptest::collection::vec(0..ALTER_OPS.len(), 1..4),
+        noise in proptest::collection::vec((0..TOKENS.len(), any::<prop::sample::Index>()), 0..3),
+    ) {
+        let mut parts: Vec<&str> = ops.iter().map(|&i| ALTER_OPS[i]).collect::<Vec<_>>().join(", ").leak().split(' ').collect();
+        for (t, at) in &noise {
+            let at = at.index(parts.len() + 1);
+            parts.insert(at, TOKENS[*t]);
+        }
+        let sql = format!("ALTER TABLE t {}", parts.join(" "));
+        for engine in [Engine::Postgres, Engine::Mysql, Engine::Sqlite] {
+            let Ok(a) = Alter::parse(engine, &sql) else { continue };
+            let shadow = a.retarget(engine, Some("s"), "_sg_new_t");
+            let back = Alter::parse(engine, &shadow);
+            prop_assert!(back.is_ok(), "{engine:?}: {sql} -> {shadow}: {:?}", back.err());
+            let back = back.unwrap();
+            prop_assert_eq!(&back.table, "_sg_new_t");
+            prop_assert_eq!(back.renamed, a.renamed);
+            prop_assert_eq!(back.using, a.using);
+        }
     }
 
     #[test]

@@ -75,6 +75,11 @@ impl Alter {
                 AlterTableOperation::Algorithm { .. } | AlterTableOperation::Lock { .. }
             )
         });
+        if at.operations.is_empty() {
+            return Err(OscError::Invalid(
+                "the ALTER TABLE has no operation besides ALGORITHM=/LOCK=, which a shadow copy ignores".into(),
+            ));
+        }
         for op in &at.operations {
             check_operation(engine, op)?;
             match op {
@@ -207,6 +212,9 @@ mod tests {
             "ALTER TABLE a ADD COLUMN x int; ALTER TABLE b ADD COLUMN y int",
             "ALTER TABLE a RENAME TO b",
             "ALTER TABLE a ADD COLUMN",
+            // Found by the property test: nothing would be left to apply.
+            "ALTER TABLE a ALGORITHM=INPLACE",
+            "ALTER TABLE a ALGORITHM=INPLACE, LOCK=NONE",
         ] {
             assert!(
                 matches!(
