@@ -106,10 +106,13 @@ pub struct RunArgs {
     /// SECONDS behind (or is not replicating). Repeat for several replicas.
     #[arg(long, value_name = "URL,SECONDS")]
     pub max_replica_lag: Vec<String>,
-    /// Drop the old table right after the swap instead of keeping it until
-    /// `shipgate osc cleanup`.
-    #[arg(long)]
+    /// Drop the old table right after the swap instead of keeping it, in
+    /// sync for `shipgate osc revert`, until `shipgate osc cleanup`.
+    #[arg(long, conflicts_with = "keep_old")]
     pub drop_old: bool,
+    /// Keep the old table, in sync, until `shipgate osc cleanup` (the default).
+    #[arg(long)]
+    pub keep_old: bool,
     #[arg(long, value_enum, default_value = "human")]
     pub log_format: LogFormat,
     /// The ALTER TABLE statement.
@@ -218,6 +221,7 @@ pub fn main(args: OscArgs) -> ExitCode {
                 max_load: None,
                 max_replica_lag: vec![],
                 drop_old: false,
+                keep_old: true,
                 log_format,
                 statement: Some(format!("revert {table}")),
             };

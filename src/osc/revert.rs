@@ -68,8 +68,8 @@ async fn reverse_plan(
 }
 
 /// At the forward cut-over (old table kept): starts capturing the new
-/// table's writes. PostgreSQL: returns the statements for the cut-over
-/// transaction, to run after the swap. MySQL/MariaDB: creates the triggers
+/// table's writes. PostgreSQL: creates the change table and function now
+/// and returns the trigger, for the cut-over transaction after the swap. MySQL/MariaDB: creates the triggers
 /// on the shadow now (an earlier attempt's are dropped first) and returns
 /// nothing; the replay's own writes to the shadow are captured too, which
 /// a revert replays harmlessly.
@@ -91,7 +91,23 @@ pub(super) async fn capture(
     )
     .await?;
     if eng.pg() {
-        return Ok(postgres::capture_sql(&rev));
+        // The change table and function now, outside the lock (an earlier
+        // attempt's are replaced); only the trigger joins the cut-over
+        // transaction, so the lock is held no longer than before.
+        let names = plan::names_for(&plan.table)?;
+        conn.exec(&format!("DROP TABLE IF EXISTS {}", plan.qt(&names.reverse)))
+            .await?;
+        conn.exec(&format!(
+            "DROP FUNCTION IF EXISTS {}()",
+            plan.qt(&format!("{}_fn", names.reverse))
+        ))
+        .await?;
+        let mut sql = postgres::capture_sql(&rev);
+        let trigger = sql.pop().into_iter().collect();
+        for s in &sql {
+            conn.exec(s).await?;
+        }
+        return Ok(trigger);
     }
     for s in mysql::reverse_teardown_sql(&plan.schema, &plan.table) {
         conn.exec(&s).await?;
@@ -190,7 +206,7 @@ async fn revert(
         replay::until_caught_up(conn, &plan, replay::BATCH, false, Some(progress), None).await?;
     progress.event(
         "verified",
-        json!({"rows": summary.rows, "ranges": summary.chunks, "replayed": n + m, "seconds": t0.elapsed().as_secs_f64()}),
+        json!({"rows": summary.rows, "ranges": summary.chunks, "replayed": n + m, "written_during": summary.written_between, "seconds": t0.elapsed().as_secs_f64()}),
     );
     // The journal entry goes with the swap: the migration is undone.
     let mark = journal.delete_sql(&jkey);

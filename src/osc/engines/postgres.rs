@@ -291,7 +291,7 @@ pub async fn defer_indexes(conn: &mut Conn, p: &Plan) -> Result<(Vec<String>, Ex
     Ok((drop, extra))
 }
 
-/// The change table, the capture function and its trigger.
+/// The change table, the capture function and its trigger (last).
 pub fn capture_sql(p: &Plan) -> Vec<String> {
     let cols: Vec<String> = p
         .key
