@@ -342,3 +342,22 @@ fn osc_on_unreachable_mysql_family_server_is_a_clear_error() {
             .stderr(predicate::str::contains("s3cret").not());
     }
 }
+
+/// SQLite runs keep no journal or old table: the subcommands that work on
+/// them say so with exit 2 instead of failing to connect.
+#[test]
+fn osc_subcommands_on_sqlite_explain_themselves() {
+    for args in [
+        vec!["revert", "--table", "t"],
+        vec!["cleanup", "--table", "t"],
+        vec!["status"],
+    ] {
+        shipgate()
+            .arg("osc")
+            .args(&args)
+            .args(["--database-url", "sqlite:///nonexistent/x.db"])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("nothing to work on"));
+    }
+}

@@ -1174,8 +1174,13 @@ pub(super) fn engine_of(url: &str) -> Result<Engine> {
     match Engine::from_url(url) {
         Some(Engine::Postgres) => Ok(Engine::Postgres),
         Some(Engine::Mysql) | Some(Engine::Mariadb) => Ok(Engine::Mysql),
+        Some(Engine::Sqlite) => Err(OscError::Invalid(format!(
+            "{}: SQLite runs rebuild the table in one transaction and keep no journal or old table, \
+             so status, revert and cleanup have nothing to work on",
+            super::redact::redact_url(url)
+        ))),
         _ => Err(OscError::Invalid(format!(
-            "unsupported database URL {} for this command",
+            "unsupported database URL {}: use postgres:// or mysql://",
             super::redact::redact_url(url)
         ))),
     }
