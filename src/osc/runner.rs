@@ -272,7 +272,7 @@ pub async fn run(opts: &Options) -> Result<()> {
                 }
             };
             if opts.dry_run {
-                print_dry_run(&plan, &log);
+                print_dry_run(&plan, &log, !opts.drop_old);
                 return Ok(());
             }
             if !opts.yes {
@@ -497,7 +497,7 @@ async fn setup(
     }
 }
 
-fn print_dry_run(plan: &Plan, log: &[String]) {
+fn print_dry_run(plan: &Plan, log: &[String], keep_old: bool) {
     println!("-- shipgate osc --dry-run: nothing was changed. Statements, in order:");
     for s in log {
         println!("{s};");
@@ -546,6 +546,18 @@ fn print_dry_run(plan: &Plan, log: &[String]) {
         plan.qt(&plan.changes)
     );
     println!("-- verify: count and checksum of both sides in one snapshot (whole table, or ranges above 5M rows)");
+    let reverse = format!("{}{}", plan::REVERSE_PREFIX, plan.table);
+    if keep_old {
+        println!(
+            "-- the old table stays in sync for `shipgate osc revert`: the change table {} and its capture {}",
+            plan.qt(&reverse),
+            if plan.engine == Engine::Postgres {
+                format!("function now, the trigger on {} right after the renames below", plan.qt(&plan.table))
+            } else {
+                format!("triggers on {} now, which the RENAME below carries to the new table", plan.qt(&plan.shadow))
+            }
+        );
+    }
     println!("-- cut-over:");
     if plan.engine == Engine::Postgres {
         println!("BEGIN; SET LOCAL lock_timeout = <max-lock-wait>; LOCK TABLE {} IN ACCESS EXCLUSIVE MODE;", plan.qt(&plan.table));
