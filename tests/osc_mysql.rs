@@ -256,3 +256,96 @@ async fn osc_mysql_revert_stops_on_values_the_old_type_cannot_hold() {
     revert_out_of_range_scenario(&db, "ALTER TABLE t MODIFY n BIGINT NOT NULL").await;
     db.drop_db().await;
 }
+
+/// The defect behind the old MariaDB cut-over leak, forced: another session
+/// holds the shadow's metadata lock when the cut-over begins, so the RENAME
+/// waits for the shadow (not for `t`) while showing "Waiting for table
+/// metadata lock". Unlocking then would serve the writers queued on `t` on
+/// the old table. The cut-over must keep its read lock until the rename
+/// waits for `t` itself, and the result must equal the truth table.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn osc_mysql_cutover_waits_while_the_rename_waits_for_the_shadow() {
+    let Some(db) = fresh(K, "shd").await else {
+        return;
+    };
+    create_table(&db, 2000, "int").await;
+    // The bulk insert reserved ids past the last row; bring the counter
+    // back to it, so the shadow's matches and needs no ALTER at cut-over.
+    db.conn()
+        .await
+        .exec("ALTER TABLE t AUTO_INCREMENT = 1")
+        .await
+        .unwrap();
+    // Updates only and --drop-old: no AUTO_INCREMENT move and no reverse
+    // capture touch the shadow in the cut-over, so the holder below delays
+    // the RENAME and nothing else.
+    let writers = Writers::updating(&db, 4, 2000).await;
+    let dir = tempfile::tempdir().unwrap();
+    let flag = dir.path().join("hold");
+    std::fs::write(&flag, b"").unwrap();
+    let child = osc_spawn_piped(
+        &db.url,
+        &[
+            "--yes",
+            "--drop-old",
+            "--log-format",
+            "json",
+            "--postpone-cutover",
+            flag.to_str().unwrap(),
+            "ALTER TABLE t MODIFY n BIGINT NOT NULL",
+        ],
+    );
+    wait_phase(&db, "verified").await;
+    // A reader of the shadow: its transaction keeps a shared metadata lock
+    // on `_sg_new_t` that the RENAME must wait for.
+    let mut holder = db.conn().await;
+    holder.exec("START TRANSACTION").await.unwrap();
+    holder.exec("SELECT count(*) FROM _sg_new_t").await.unwrap();
+    std::fs::remove_file(&flag).unwrap();
+    // Let go of the shadow only once the rename has been seen waiting.
+    let mut watch = db.conn().await;
+    let mut seen = false;
+    for _ in 0..2000 {
+        seen = watch
+            .scalar_i64(
+                "SELECT count(*) FROM information_schema.processlist \
+                 WHERE db = DATABASE() AND info LIKE 'RENAME TABLE%' AND state LIKE '%metadata lock%'",
+            )
+            .await
+            .unwrap()
+            > 0;
+        if seen {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(seen, "the cut-over's RENAME never waited");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    holder.exec("COMMIT").await.unwrap();
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let stats = writers.stop().await;
+    let t = text(&out);
+    assert!(out.status.success(), "{t}");
+    assert!(
+        stats.errors.lock().unwrap().is_empty(),
+        "writer errors: {:?}",
+        stats.errors.lock().unwrap()
+    );
+    // The probe saw the rename waiting for another name before it queued on t.
+    let waited = t
+        .split("\"rename_waited_for_other_names\":")
+        .nth(1)
+        .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|n| n.parse::<u64>().ok())
+        .unwrap_or(0);
+    assert!(
+        waited > 0,
+        "the rename was never seen waiting for the shadow: {t}"
+    );
+    assert_eq!(column_type(&db, "t", "n").await, "bigint");
+    assert_matches_truth(&db, &["id", "n", "s", "k"]).await;
+    db.drop_db().await;
+}

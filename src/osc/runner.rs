@@ -917,7 +917,13 @@ pub(super) async fn cutover_mysql(
         let locked = Instant::now();
         let r = async {
             let n = replay::until_caught_up(conn, plan, 1, false, None, None).await?;
-            if let Some(ai) = mysql::auto_increment(conn, &plan.schema, &plan.table).await? {
+            // The replayed inserts moved the shadow's counter along; an
+            // ALTER (an exclusive lock on the shadow, under the read lock)
+            // is needed only when the table's is further, e.g. after an
+            // insert that was rolled back or deleted.
+            let ai = mysql::auto_increment(conn, &plan.schema, &plan.table).await?;
+            let at = mysql::auto_increment(conn, &plan.schema, &plan.shadow).await?;
+            if let Some(ai) = ai.filter(|ai| at.is_none_or(|s| s < *ai)) {
                 conn.exec(&format!(
                     "ALTER TABLE {} AUTO_INCREMENT = {ai}",
                     plan.qt(&plan.shadow)
@@ -929,6 +935,19 @@ pub(super) async fn cutover_mysql(
         .await;
         let n = match r {
             Ok(n) => n,
+            // The shadow's AUTO_INCREMENT could not get its lock in time
+            // (someone reads the shadow): let the writers go and retry.
+            Err(e) if is_lock_timeout(&e) => {
+                locker.exec("UNLOCK TABLES").await?;
+                progress.event(
+                    "cutover-retry",
+                    json!({"attempt": attempt, "reason": "shadow lock timeout"}),
+                );
+                if attempt < opts.cutover_retries {
+                    tokio::time::sleep(backoff(attempt)).await;
+                }
+                continue;
+            }
             Err(e) => {
                 let _ = locker.exec("UNLOCK TABLES").await;
                 return Err(e);

@@ -81,7 +81,13 @@ pub struct Writers {
 
 /// One writer operation: insert, update or delete on `t`, mirrored in `truth`
 /// in the same transaction.
-async fn one_op(kind: Kind, c: &mut Conn, rng: &mut Rng, max_id: u64) -> Result<(), String> {
+async fn one_op(
+    kind: Kind,
+    c: &mut Conn,
+    rng: &mut Rng,
+    max_id: u64,
+    updates_only: bool,
+) -> Result<(), String> {
     let e = |x: shipgate::osc::OscError| x.to_string();
     let begin = if kind == Kind::Pg {
         "BEGIN"
@@ -91,7 +97,7 @@ async fn one_op(kind: Kind, c: &mut Conn, rng: &mut Rng, max_id: u64) -> Result<
     c.exec(begin).await.map_err(e)?;
     let r = async {
         let v = rng.below(100_000);
-        match rng.below(3) {
+        match if updates_only { 1 } else { rng.below(3) } {
             0 => {
                 let id = if kind == Kind::Pg {
                     c.scalar(&format!(
@@ -148,6 +154,16 @@ async fn one_op(kind: Kind, c: &mut Conn, rng: &mut Rng, max_id: u64) -> Result<
 
 impl Writers {
     pub async fn start(db: &TestDb, n: usize, max_id: u64) -> Writers {
+        Writers::spawn(db, n, max_id, false).await
+    }
+
+    /// Writers that only update existing rows (the table's next
+    /// AUTO_INCREMENT value stays put).
+    pub async fn updating(db: &TestDb, n: usize, max_id: u64) -> Writers {
+        Writers::spawn(db, n, max_id, true).await
+    }
+
+    async fn spawn(db: &TestDb, n: usize, max_id: u64, updates_only: bool) -> Writers {
         let stop = Arc::new(AtomicBool::new(false));
         let stats = Arc::new(WriterStats::default());
         let mut handles = vec![];
@@ -158,7 +174,7 @@ impl Writers {
                 let mut rng = Rng::new(seed() + w as u64 * 7919);
                 while !stop.load(Ordering::Relaxed) {
                     let t0 = Instant::now();
-                    let r = one_op(kind, &mut c, &mut rng, max_id).await;
+                    let r = one_op(kind, &mut c, &mut rng, max_id, updates_only).await;
                     let took = t0.elapsed();
                     {
                         let mut m = stats.max_latency.lock().unwrap();
