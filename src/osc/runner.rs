@@ -148,6 +148,7 @@ pub async fn run(opts: &Options) -> Result<()> {
     if !eng.pg() && !opts.dry_run && !opts.experimental {
         mysql_gate(&mut conn).await?;
     }
+    bound_lock_waits(&mut conn, &eng, opts).await?;
     let schema = match &alter.schema {
         Some(s) => s.clone(),
         None => eng.schema(&mut conn).await?,
@@ -317,6 +318,19 @@ pub async fn run(opts: &Options) -> Result<()> {
     result
 }
 
+/// MySQL/MariaDB: the run's own metadata-lock waits (trigger creation, the
+/// shadow's AUTO_INCREMENT) give up after `--max-lock-wait`, as setup's
+/// do, also on `--resume` and `revert` (the server's default is a year).
+pub(super) async fn bound_lock_waits(conn: &mut Conn, eng: &Eng, opts: &Options) -> Result<()> {
+    if eng.pg() {
+        return Ok(());
+    }
+    let secs = opts.max_lock_wait.as_secs_f64().ceil().max(1.0) as u64;
+    conn.exec(&format!("SET SESSION lock_wait_timeout = {secs}"))
+        .await?;
+    Ok(())
+}
+
 /// The cut-over's safety on the MySQL family rests on how the server orders
 /// metadata locks, which shipgate's tests check on MariaDB only. On MySQL
 /// proper a real run must be asked for with `--experimental`.
@@ -476,9 +490,6 @@ async fn setup(
         if !opts.yes {
             ask(&plan, opts)?;
         }
-        let secs = opts.max_lock_wait.as_secs_f64().ceil().max(1.0) as u64;
-        conn.exec(&format!("SET SESSION lock_wait_timeout = {secs}"))
-            .await?;
         conn.exec(&journal.create_sql()).await?;
         conn.exec(&journal.insert_sql(jkey, &opts.statement, journal::SETUP, &Extra::default()))
             .await?;
