@@ -280,9 +280,7 @@ async fn osc_mysql_cutover_waits_while_the_rename_waits_for_the_shadow() {
     // capture touch the shadow in the cut-over, so the holder below delays
     // the RENAME and nothing else.
     let writers = Writers::updating(&db, 4, 2000).await;
-    let dir = tempfile::tempdir().unwrap();
-    let flag = dir.path().join("hold");
-    std::fs::write(&flag, b"").unwrap();
+    let (_dir, flag) = postpone_flag();
     let child = osc_spawn_piped(
         &db.url,
         &[

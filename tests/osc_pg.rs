@@ -467,12 +467,8 @@ async fn osc_pg_max_replica_lag_waits_for_a_paused_standby() {
     resume.await.unwrap();
     let t = text(&out);
     assert!(out.status.success(), "{t}");
-    let throttled = t
-        .find("\"event\":\"throttled\"")
-        .unwrap_or_else(|| panic!("never throttled: {t}"));
-    let released = t
-        .find("\"event\":\"throttle-released\"")
-        .unwrap_or_else(|| panic!("never released: {t}"));
+    let throttled = event_at(&t, "throttled");
+    let released = event_at(&t, "throttle-released");
     assert!(throttled < released, "{t}");
     assert!(t.contains("s behind (limit 1.0 s)"), "{t}");
     assert!(t.contains("127.0.0.1:5433") || t.contains("replica"), "{t}");

@@ -787,6 +787,18 @@ async fn continue_run(
     Err(OscError::Failed(format!("unknown journal phase {phase}")))
 }
 
+/// Reports a cut-over attempt that hit a lock timeout and waits before the
+/// next one (not after the last).
+async fn retry_pause(progress: &Progress, opts: &Options, attempt: u32, reason: &str) {
+    progress.event(
+        "cutover-retry",
+        json!({"attempt": attempt, "reason": reason}),
+    );
+    if attempt < opts.cutover_retries {
+        tokio::time::sleep(backoff(attempt)).await;
+    }
+}
+
 fn backoff(attempt: u32) -> Duration {
     Duration::from_millis((200u64 << attempt.min(5)).min(5000))
 }
@@ -851,13 +863,7 @@ pub(super) async fn cutover_pg(
                 if !is_lock_timeout(&e) {
                     return Err(e);
                 }
-                progress.event(
-                    "cutover-retry",
-                    json!({"attempt": attempt, "reason": "lock timeout"}),
-                );
-                if attempt < opts.cutover_retries {
-                    tokio::time::sleep(backoff(attempt)).await;
-                }
+                retry_pause(progress, opts, attempt, "lock timeout").await;
             }
         }
     }
@@ -916,13 +922,7 @@ pub(super) async fn cutover_mysql(
             if !is_lock_timeout(&e) {
                 return Err(e);
             }
-            progress.event(
-                "cutover-retry",
-                json!({"attempt": attempt, "reason": "lock timeout"}),
-            );
-            if attempt < opts.cutover_retries {
-                tokio::time::sleep(backoff(attempt)).await;
-            }
+            retry_pause(progress, opts, attempt, "lock timeout").await;
             continue;
         }
         let locked = Instant::now();
@@ -950,13 +950,7 @@ pub(super) async fn cutover_mysql(
             // (someone reads the shadow): let the writers go and retry.
             Err(e) if is_lock_timeout(&e) => {
                 locker.exec("UNLOCK TABLES").await?;
-                progress.event(
-                    "cutover-retry",
-                    json!({"attempt": attempt, "reason": "shadow lock timeout"}),
-                );
-                if attempt < opts.cutover_retries {
-                    tokio::time::sleep(backoff(attempt)).await;
-                }
+                retry_pause(progress, opts, attempt, "shadow lock timeout").await;
                 continue;
             }
             Err(e) => {
@@ -1044,13 +1038,7 @@ pub(super) async fn cutover_mysql(
                 return Ok(());
             }
             Err(e) if is_lock_timeout(&e) => {
-                progress.event(
-                    "cutover-retry",
-                    json!({"attempt": attempt, "reason": "rename lock timeout"}),
-                );
-                if attempt < opts.cutover_retries {
-                    tokio::time::sleep(backoff(attempt)).await;
-                }
+                retry_pause(progress, opts, attempt, "rename lock timeout").await;
             }
             Err(e) => return Err(e),
         }

@@ -223,6 +223,22 @@ pub async fn cleanup_leaves_nothing(db: &TestDb, table: &str) {
     assert!(leftovers(db).await.is_empty(), "{:?}", leftovers(db).await);
 }
 
+/// Where the JSON event `name` first stands in a run's output (panics,
+/// showing the output, when it never came).
+pub fn event_at(out: &str, name: &str) -> usize {
+    out.find(&format!("\"event\":\"{name}\""))
+        .unwrap_or_else(|| panic!("no {name} event: {out}"))
+}
+
+/// A file for `--postpone-cutover`, which exists until removed; the
+/// directory goes when the guard is dropped.
+pub fn postpone_flag() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let flag = dir.path().join("hold");
+    std::fs::write(&flag, b"").unwrap();
+    (dir, flag)
+}
+
 /// Runs `shipgate osc` and waits for it.
 pub fn osc(url: &str, args: &[&str]) -> Output {
     Command::new(bin())
@@ -389,9 +405,7 @@ pub async fn long_transaction_scenario(
 ) {
     create_table(db, 2000, "int").await;
     let writers = Writers::start(db, 4, 2100).await;
-    let dir = tempfile::tempdir().unwrap();
-    let flag = dir.path().join("hold");
-    std::fs::write(&flag, b"").unwrap();
+    let (_dir, flag) = postpone_flag();
     let child = osc_spawn_piped(
         &db.url,
         &[
@@ -604,13 +618,9 @@ pub async fn throttle_scenario(db: &TestDb, alter: &str, max_load: &str) {
     .unwrap();
     let t = text(&out);
     assert!(out.status.success(), "{t}");
-    let throttled = t
-        .find("\"event\":\"throttled\"")
-        .unwrap_or_else(|| panic!("never throttled: {t}"));
-    let released = t
-        .find("\"event\":\"throttle-released\"")
-        .unwrap_or_else(|| panic!("never released: {t}"));
-    let copied = t.find("\"event\":\"copied\"").unwrap();
+    let throttled = event_at(&t, "throttled");
+    let released = event_at(&t, "throttle-released");
+    let copied = event_at(&t, "copied");
     assert!(throttled < released && released < copied, "{t}");
     assert!(t.contains("exceeds --max-load"), "{t}");
     for b in busy {
