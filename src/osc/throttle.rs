@@ -235,13 +235,19 @@ impl Throttle {
                 })?;
             return Ok(conn.scalar_i64(sql).await? as f64);
         }
-        // The name was checked to be letters, digits and underscores.
-        let v = conn
-            .scalar(&format!(
-                "SELECT variable_value FROM information_schema.global_status WHERE variable_name = '{}'",
-                name.to_ascii_uppercase()
+        // The name was checked to be letters, digits and underscores; SHOW
+        // works on MariaDB and MySQL alike (MySQL 8 has no
+        // information_schema.global_status).
+        let rows = conn
+            .rows(&format!(
+                "SHOW GLOBAL STATUS LIKE '{}'",
+                name.replace('_', "\\_")
             ))
-            .await?
+            .await?;
+        let v = rows
+            .into_iter()
+            .find(|r| r.first().and_then(|n| n.as_deref()).is_some_and(|n| n.eq_ignore_ascii_case(name)))
+            .and_then(|r| r.get(1).cloned().flatten())
             .ok_or_else(|| {
                 OscError::Invalid(format!(
                     "--max-load {name}: the server has no such status variable (SHOW GLOBAL STATUS lists them)"

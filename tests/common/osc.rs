@@ -658,6 +658,20 @@ pub async fn not_a_replica_scenario(db: &TestDb) {
     );
     assert!(!t.contains("hunter2"), "{t}");
     assert!(leftovers(db).await.is_empty(), "{t}");
+    // A load metric the server does not have: the same, before anything.
+    let out = osc(
+        &db.url,
+        &[
+            "--yes",
+            "--max-load",
+            "no_such_metric=1",
+            "ALTER TABLE t ADD COLUMN z int",
+        ],
+    );
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{t}");
+    assert!(t.contains("no_such_metric"), "{t}");
+    assert!(leftovers(db).await.is_empty(), "{t}");
 }
 
 /// A migration whose old table is kept, then `osc revert`, both under 4
