@@ -125,10 +125,7 @@ pub async fn run(opts: &Options, table: &str) -> Result<()> {
     let eng = Eng(engine);
     let progress = Progress::new(opts.json);
     let mut conn = runner::connect(engine, &opts.url).await?;
-    if !eng.pg() && !opts.experimental {
-        runner::mysql_gate(&mut conn).await?;
-    }
-    runner::bound_lock_waits(&mut conn, &eng, opts).await?;
+    runner::prepare_mysql(&mut conn, &eng, opts).await?;
     let (schema, table) = runner::lock_named(&mut conn, &eng, table).await?;
     let r = revert(&mut conn, &eng, opts, &schema, &table, &progress).await;
     let _ = conn.scalar(&eng.lock(&schema, &table, true)).await;

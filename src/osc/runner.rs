@@ -145,10 +145,7 @@ pub async fn run(opts: &Options) -> Result<()> {
     let eng = Eng(engine);
     let progress = Progress::new(opts.json);
     let mut conn = connect(engine, &opts.url).await?;
-    if !eng.pg() && !opts.dry_run && !opts.experimental {
-        mysql_gate(&mut conn).await?;
-    }
-    bound_lock_waits(&mut conn, &eng, opts).await?;
+    prepare_mysql(&mut conn, &eng, opts).await?;
     let schema = match &alter.schema {
         Some(s) => s.clone(),
         None => eng.schema(&mut conn).await?,
@@ -318,31 +315,20 @@ pub async fn run(opts: &Options) -> Result<()> {
     result
 }
 
-/// MySQL/MariaDB: the run's own metadata-lock waits (trigger creation, the
-/// shadow's AUTO_INCREMENT) give up after `--max-lock-wait`, as setup's
-/// do, also on `--resume` and `revert` (the server's default is a year).
-pub(super) async fn bound_lock_waits(conn: &mut Conn, eng: &Eng, opts: &Options) -> Result<()> {
+/// What every MySQL-family run does first on its main session: refuse
+/// MySQL proper unless `--experimental` (and not a dry run), and bound the
+/// run's own metadata-lock waits (trigger creation, the shadow's
+/// AUTO_INCREMENT) to `--max-lock-wait`, also on `--resume` and `revert`
+/// (the server's default is a year).
+pub(super) async fn prepare_mysql(conn: &mut Conn, eng: &Eng, opts: &Options) -> Result<()> {
     if eng.pg() {
         return Ok(());
     }
-    let secs = opts.max_lock_wait.as_secs_f64().ceil().max(1.0) as u64;
-    conn.exec(&format!("SET SESSION lock_wait_timeout = {secs}"))
-        .await?;
-    Ok(())
-}
-
-/// The cut-over's safety on the MySQL family rests on how the server orders
-/// metadata locks, which shipgate's tests check on MariaDB only. On MySQL
-/// proper a real run must be asked for with `--experimental`.
-pub(super) async fn mysql_gate(conn: &mut Conn) -> Result<()> {
-    let version = conn.scalar("SELECT VERSION()").await?.unwrap_or_default();
-    if version.contains("MariaDB") {
-        return Ok(());
+    if !opts.dry_run && !opts.experimental {
+        mysql::refuse_mysql_proper(conn).await?;
     }
-    Err(OscError::Invalid(format!(
-        "this server is MySQL {version}, not MariaDB: shipgate osc's cut-over is tested on MariaDB only \
-         (docs/osc.md, Known limits). Use --dry-run to see the plan, or pass --experimental"
-    )))
+    conn.exec(&mysql::lock_wait_sql(opts.max_lock_wait)).await?;
+    Ok(())
 }
 
 fn ask(plan: &Plan, opts: &Options) -> Result<()> {
@@ -395,11 +381,10 @@ async fn setup(
     jkey: &str,
 ) -> Result<(Plan, Vec<String>)> {
     let mut log: Vec<String> = vec![];
-    let ms = opts.max_lock_wait.as_millis().max(1);
     if eng.pg() {
         conn.exec("BEGIN").await?;
         let r = async {
-            conn.exec(&format!("SET LOCAL lock_timeout = '{ms}ms'"))
+            conn.exec(&postgres::lock_timeout_sql(opts.max_lock_wait, true))
                 .await?;
             let run = |s: String, log: &mut Vec<String>| {
                 log.push(s.clone());
@@ -557,11 +542,11 @@ fn print_dry_run(plan: &Plan, log: &[String], keep_old: bool) {
         plan.qt(&plan.changes)
     );
     println!("-- verify: count and checksum of both sides in one snapshot (whole table, or ranges above 5M rows)");
-    let reverse = format!("{}{}", plan::REVERSE_PREFIX, plan.table);
     if keep_old {
+        let names = plan::names_for(&plan.table).expect("names were valid at setup");
         println!(
             "-- the old table stays in sync for `shipgate osc revert`: the change table {} and its capture {}",
-            plan.qt(&reverse),
+            plan.qt(&names.reverse),
             if plan.engine == Engine::Postgres {
                 format!("function now, the trigger on {} right after the renames below", plan.qt(&plan.table))
             } else {
@@ -589,7 +574,7 @@ fn print_dry_run(plan: &Plan, log: &[String], keep_old: bool) {
             plan.qt(&plan.table)
         );
         println!(
-            "-- this session: final replay; ALTER TABLE {} AUTO_INCREMENT = <source's>;",
+            "-- this session: final replay; ALTER TABLE {} AUTO_INCREMENT = <source's>; (only when the shadow's is behind)",
             plan.qt(&plan.shadow)
         );
         println!("-- session B, seen waiting for the table before A unlocks (else cancelled and retried):");
@@ -814,12 +799,11 @@ pub(super) async fn cutover_pg(
     mark: &str,
     progress: &Progress,
 ) -> Result<Vec<String>> {
-    let ms = opts.max_lock_wait.as_millis().max(1);
     for attempt in 1..=opts.cutover_retries {
         let t0 = Instant::now();
         conn.exec("BEGIN").await?;
         let r = async {
-            conn.exec(&format!("SET LOCAL lock_timeout = '{ms}ms'"))
+            conn.exec(&postgres::lock_timeout_sql(opts.max_lock_wait, true))
                 .await?;
             conn.exec(&format!(
                 "LOCK TABLE {} IN ACCESS EXCLUSIVE MODE",
@@ -894,7 +878,6 @@ pub(super) async fn cutover_mysql(
     mark: &str,
     progress: &Progress,
 ) -> Result<()> {
-    let secs = opts.max_lock_wait.as_secs_f64().ceil().max(1.0) as u64;
     let mut locker = connect(Engine::Mysql, &opts.url).await?;
     let mut renamer = connect(Engine::Mysql, &opts.url).await?;
     let rid = renamer
@@ -902,8 +885,7 @@ pub(super) async fn cutover_mysql(
         .await?
         .unwrap_or_default();
     for c in [&mut locker, &mut renamer] {
-        c.exec(&format!("SET SESSION lock_wait_timeout = {secs}"))
-            .await?;
+        c.exec(&mysql::lock_wait_sql(opts.max_lock_wait)).await?;
     }
     let probe = mysql::RenameProbe::new(conn, plan).await?;
     let rename = format!(
@@ -970,34 +952,29 @@ pub(super) async fn cutover_mysql(
         // served first, on the old table. `probe` tells which; where the
         // server cannot say, two polls 5 ms apart have to do.
         let mut queued = false;
-        let mut seen = 0;
+        let mut unsure = 0;
         let mut elsewhere = 0u32;
         for _ in 0..400 {
             if task.is_finished() {
                 break;
             }
-            let w = conn
-                .scalar_i64(&format!(
-                    "SELECT count(*) FROM information_schema.processlist WHERE id = {rid} AND state LIKE '%metadata lock%'"
-                ))
-                .await
-                .unwrap_or(0);
-            let on_table = if w > 0 {
-                probe.waits_for_table(conn, &plan.schema).await?
-            } else {
-                Some(false)
-            };
-            seen = match on_table {
-                Some(true) => 2,
-                None => seen + 1,
-                Some(false) => {
-                    elsewhere += u32::from(w > 0);
-                    0
+            match probe.poll(conn, &plan.schema, &rid).await? {
+                mysql::RenameWait::ForTable => {
+                    queued = true;
+                    break;
                 }
-            };
-            if seen >= 2 {
-                queued = true;
-                break;
+                mysql::RenameWait::Unknown => {
+                    unsure += 1;
+                    if unsure >= 2 {
+                        queued = true;
+                        break;
+                    }
+                }
+                mysql::RenameWait::ForOtherName => {
+                    elsewhere += 1;
+                    unsure = 0;
+                }
+                mysql::RenameWait::NotWaiting => unsure = 0,
             }
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
@@ -1181,10 +1158,11 @@ pub async fn cleanup(url: &str, table: &str) -> Result<()> {
     // Dropping a trigger on the live table needs its lock for a moment:
     // bounded, so a long transaction cannot make the application queue
     // behind the cleanup.
-    conn.exec(if eng.pg() {
-        "SET lock_timeout = '5s'"
+    let wait = Duration::from_secs(5);
+    conn.exec(&if eng.pg() {
+        postgres::lock_timeout_sql(wait, false)
     } else {
-        "SET SESSION lock_wait_timeout = 5"
+        mysql::lock_wait_sql(wait)
     })
     .await?;
     for s in eng.teardown(&schema, &table, true) {

@@ -389,6 +389,43 @@ pub fn journal(schema: &str) -> Journal {
     Journal::new(E, schema)
 }
 
+/// `lock_wait_timeout` for a session: whole seconds, at least one (the
+/// server's minimum on MySQL).
+pub fn lock_wait_sql(wait: std::time::Duration) -> String {
+    let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
+    format!("SET SESSION lock_wait_timeout = {secs}")
+}
+
+async fn is_mariadb(conn: &mut Conn) -> Result<(bool, String)> {
+    let version = conn.scalar("SELECT VERSION()").await?.unwrap_or_default();
+    Ok((version.contains("MariaDB"), version))
+}
+
+/// The cut-over's safety rests on how the server orders metadata locks,
+/// which shipgate's tests check on MariaDB only; MySQL proper is refused
+/// (the caller lets `--experimental` through).
+pub async fn refuse_mysql_proper(conn: &mut Conn) -> Result<()> {
+    match is_mariadb(conn).await? {
+        (true, _) => Ok(()),
+        (false, version) => Err(OscError::Invalid(format!(
+            "this server is MySQL {version}, not MariaDB: shipgate osc's cut-over is tested on MariaDB only \
+             (docs/osc.md, Known limits). Use --dry-run to see the plan, or pass --experimental"
+        ))),
+    }
+}
+
+/// Where a RENAME session stands, seen from another session.
+pub enum RenameWait {
+    /// Not waiting for a metadata lock (running, or done).
+    NotWaiting,
+    /// Waiting for the table itself: unlocking it serves the rename first.
+    ForTable,
+    /// Waiting for one of its other names (the shadow, say).
+    ForOtherName,
+    /// Waiting for a metadata lock; the server cannot say which.
+    Unknown,
+}
+
 /// How the cut-over can tell where a waiting RENAME stands.
 pub struct RenameProbe {
     mariadb: bool,
@@ -405,7 +442,7 @@ impl RenameProbe {
     /// sorts after `shadow` for both directions shipgate renames in
     /// (`_sg_new_` < `_sg_old_` forward, `_sg_old_` < `_sg_rvt_` on revert).
     pub async fn new(conn: &mut Conn, plan: &Plan) -> Result<RenameProbe> {
-        let version = conn.scalar("SELECT VERSION()").await?.unwrap_or_default();
+        let (mariadb, _) = is_mariadb(conn).await?;
         let lctn = conn
             .scalar_i64("SELECT @@lower_case_table_names")
             .await
@@ -418,9 +455,28 @@ impl RenameProbe {
         let lower = lctn != 0;
         debug_assert!(locks_before(&plan.shadow, &plan.old, lower));
         Ok(RenameProbe {
-            mariadb: version.contains("MariaDB"),
+            mariadb,
             probe: (!locks_before(&plan.table, &plan.old, lower)).then(|| plan.old.clone()),
             perf_schema,
+        })
+    }
+
+    /// Where the RENAME running in session `rid` stands.
+    pub async fn poll(&self, conn: &mut Conn, schema: &str, rid: &str) -> Result<RenameWait> {
+        let waiting = conn
+            .scalar_i64(&format!(
+                "SELECT count(*) FROM information_schema.processlist WHERE id = {rid} AND state LIKE '%metadata lock%'"
+            ))
+            .await
+            .unwrap_or(0)
+            > 0;
+        if !waiting {
+            return Ok(RenameWait::NotWaiting);
+        }
+        Ok(match self.waits_for_table(conn, schema).await? {
+            Some(true) => RenameWait::ForTable,
+            Some(false) => RenameWait::ForOtherName,
+            None => RenameWait::Unknown,
         })
     }
 
@@ -431,7 +487,7 @@ impl RenameProbe {
     /// queued writers reach the old table ahead of the rename. When the
     /// old name sorts first, the rename holds it exactly when it has moved
     /// on to the table. `None`: this server cannot say.
-    pub async fn waits_for_table(&self, conn: &mut Conn, schema: &str) -> Result<Option<bool>> {
+    async fn waits_for_table(&self, conn: &mut Conn, schema: &str) -> Result<Option<bool>> {
         let Some(old) = &self.probe else {
             return Ok(Some(true));
         };

@@ -36,6 +36,14 @@ fn reg(schema: &str, t: &str) -> String {
     format!("{}::regclass", lit(&qt(schema, t)))
 }
 
+/// `lock_timeout` for the transaction (`local`) or the session, in whole
+/// milliseconds, at least one (zero would mean no limit).
+pub fn lock_timeout_sql(wait: std::time::Duration, local: bool) -> String {
+    let ms = wait.as_millis().max(1);
+    let scope = if local { "LOCAL" } else { "SESSION" };
+    format!("SET {scope} lock_timeout = '{ms}ms'")
+}
+
 /// The advisory lock id for a table: one run per table at a time.
 pub fn lock_sql(schema: &str, table: &str, unlock: bool) -> String {
     let f = if unlock {
