@@ -19,7 +19,7 @@ use super::journal;
 use super::plan::{self, Plan, PlanInput};
 use super::progress::Progress;
 use super::runner::{self, Eng, Options};
-use super::{replay, verify, OscError, Result};
+use super::{OscError, Result};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -195,17 +195,8 @@ async fn revert(
         "revert",
         json!({"table": jkey, "back_to": names.old, "undoing": entry.statement}),
     );
-    let n =
-        replay::until_caught_up(conn, &plan, replay::BATCH, false, Some(progress), None).await?;
-    let mut peer = Some(runner::connect(eng.0, &opts.url).await?);
-    let summary = verify::run(conn, peer.as_mut(), &plan, 5_000_000).await?;
-    drop(peer);
-    let m =
-        replay::until_caught_up(conn, &plan, replay::BATCH, false, Some(progress), None).await?;
-    progress.event(
-        "verified",
-        json!({"rows": summary.rows, "ranges": summary.chunks, "replayed": n + m, "written_during": summary.written_between, "seconds": t0.elapsed().as_secs_f64()}),
-    );
+    let verified = runner::replay_and_verify(conn, eng, opts, &plan, progress, None).await?;
+    progress.event("verified", verified);
     // The journal entry goes with the swap: the migration is undone.
     let mark = journal.delete_sql(&jkey);
     if eng.pg() {

@@ -541,7 +541,10 @@ fn print_dry_run(plan: &Plan, log: &[String], keep_old: bool) {
         "DELETE FROM {} WHERE _sg_seq IN (<replayed ids>);",
         plan.qt(&plan.changes)
     );
-    println!("-- verify: count and checksum of both sides in one snapshot (whole table, or ranges above 5M rows)");
+    println!(
+        "-- verify: count and checksum of both sides in one snapshot (whole table, or ranges above {} rows)",
+        verify::ONE_PASS_ROWS
+    );
     if keep_old {
         let names = plan::names_for(&plan.table).expect("names were valid at setup");
         println!(
@@ -697,24 +700,11 @@ async fn continue_run(
         progress.event("indexed", json!({"seconds": t0.elapsed().as_secs_f64()}));
     }
     if phase == journal::INDEXED {
-        let t0 = Instant::now();
-        let n =
-            replay::until_caught_up(conn, &plan, replay::BATCH, false, Some(&progress), throttle)
-                .await?;
-        // Both sides are summed at once, one per session.
-        let mut peer = Some(connect(eng.0, &opts.url).await?);
-        let summary = verify::run(conn, peer.as_mut(), &plan, 5_000_000).await?;
-        drop(peer);
-        let m =
-            replay::until_caught_up(conn, &plan, replay::BATCH, false, Some(&progress), throttle)
-                .await?;
+        let verified = replay_and_verify(conn, eng, opts, &plan, &progress, throttle).await?;
         conn.exec(&journal.set_phase_sql(&jkey, journal::VERIFIED))
             .await?;
         phase = journal::VERIFIED.into();
-        progress.event(
-            "verified",
-            json!({"rows": summary.rows, "ranges": summary.chunks, "replayed": n + m, "written_during": summary.written_between, "seconds": t0.elapsed().as_secs_f64()}),
-        );
+        progress.event("verified", verified);
     }
     if phase == journal::VERIFIED {
         if let Some(f) = &opts.postpone_cutover {
@@ -770,6 +760,29 @@ async fn continue_run(
         .await;
     }
     Err(OscError::Failed(format!("unknown journal phase {phase}")))
+}
+
+/// Catches the shadow up, compares both sides (a second session sums one
+/// of them), and catches up again. Returns the `verified` event's fields.
+pub(super) async fn replay_and_verify(
+    conn: &mut Conn,
+    eng: &Eng,
+    opts: &Options,
+    plan: &Plan,
+    progress: &Progress,
+    throttle: Option<&Throttle>,
+) -> Result<serde_json::Value> {
+    let t0 = Instant::now();
+    let n =
+        replay::until_caught_up(conn, plan, replay::BATCH, false, Some(progress), throttle).await?;
+    let mut peer = connect(eng.0, &opts.url).await?;
+    let summary = verify::run(conn, &mut peer, plan).await?;
+    drop(peer);
+    let m =
+        replay::until_caught_up(conn, plan, replay::BATCH, false, Some(progress), throttle).await?;
+    Ok(
+        json!({"rows": summary.rows, "ranges": summary.chunks, "replayed": n + m, "written_during": summary.written_between, "seconds": t0.elapsed().as_secs_f64()}),
+    )
 }
 
 /// Reports a cut-over attempt that hit a lock timeout and waits before the

@@ -135,48 +135,32 @@ fn checksum_sql(
 /// over the very same data.
 async fn sums(
     conn: &mut Conn,
-    peer: Option<&mut Conn>,
+    peer: &mut Conn,
     plan: &Plan,
     how: RowHash,
     lower: Option<&[String]>,
     upper: Option<&[String]>,
 ) -> Result<([String; 4], u64)> {
+    if plan.engine != Engine::Postgres {
+        return sums_two_snapshots(conn, peer, plan, how, lower, upper).await;
+    }
     let src_sql = checksum_sql(plan, how, false, lower, upper, None);
     let dst_sql = checksum_sql(plan, how, true, lower, upper, None);
-    let (src, dst) = match (plan.engine, peer) {
-        (Engine::Postgres, Some(p2)) => {
-            conn.exec("BEGIN ISOLATION LEVEL REPEATABLE READ").await?;
-            let snap = conn
-                .scalar("SELECT pg_export_snapshot()")
-                .await?
-                .unwrap_or_default();
-            p2.exec("BEGIN ISOLATION LEVEL REPEATABLE READ").await?;
-            p2.exec(&format!(
-                "SET TRANSACTION SNAPSHOT {}",
-                super::db::literal(Engine::Postgres, &snap)
-            ))
-            .await?;
-            let (a, b) = tokio::join!(conn.rows(&src_sql), p2.rows(&dst_sql));
-            conn.exec("COMMIT").await?;
-            p2.exec("COMMIT").await?;
-            (a, b)
-        }
-        (_, Some(p2)) => return sums_two_snapshots(conn, p2, plan, how, lower, upper).await,
-        _ => {
-            let begin = match plan.engine {
-                Engine::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ",
-                _ => "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; START TRANSACTION WITH CONSISTENT SNAPSHOT",
-            };
-            conn.exec(begin).await?;
-            let a = conn.rows(&src_sql).await;
-            let b = conn.rows(&dst_sql).await;
-            conn.exec("COMMIT").await?;
-            (a, b)
-        }
-    };
-    let (src, dst) = (src?, dst?);
-    let (sc, ss) = pick(&src);
-    let (dc, ds) = pick(&dst);
+    conn.exec("BEGIN ISOLATION LEVEL REPEATABLE READ").await?;
+    let snap = conn
+        .scalar("SELECT pg_export_snapshot()")
+        .await?
+        .unwrap_or_default();
+    peer.exec("BEGIN ISOLATION LEVEL REPEATABLE READ").await?;
+    peer.exec(&format!(
+        "SET TRANSACTION SNAPSHOT {}",
+        super::db::literal(Engine::Postgres, &snap)
+    ))
+    .await?;
+    let (src, dst) = tokio::join!(conn.rows(&src_sql), peer.rows(&dst_sql));
+    conn.exec("COMMIT").await?;
+    peer.exec("COMMIT").await?;
+    let ((sc, ss), (dc, ds)) = (pick(&src?), pick(&dst?));
     Ok(([sc, ss, dc, ds], 0))
 }
 
@@ -265,19 +249,19 @@ fn pick(r: &super::db::Rows) -> (String, String) {
 /// Ranges narrower than this are not split further to locate a mismatch.
 const NARROWEST: u64 = 1000;
 
-/// Compares both sides. A table the catalog estimates at no more than
-/// `range_rows` rows is compared in one pass (no range lookups, no index
-/// needed); a larger one range by range, so no snapshot stays open long.
-/// A range that differs is split into ranges a sixteenth its size until
-/// the narrowest one that differs can be named.
-pub async fn run(
-    conn: &mut Conn,
-    peer: Option<&mut Conn>,
-    plan: &Plan,
-    range_rows: u64,
-) -> Result<Summary> {
+/// Tables the catalog estimates at no more rows than this are compared in
+/// one pass; larger ones in ranges of this many rows.
+pub const ONE_PASS_ROWS: u64 = 5_000_000;
+
+/// Compares both sides, one summed by `conn`, the other by `peer`. A table
+/// the catalog estimates at no more than [`ONE_PASS_ROWS`] rows is compared
+/// in one pass (no range lookups, no index needed); a larger one range by
+/// range, so no snapshot stays open long. A range that differs is split
+/// into ranges a sixteenth its size until the narrowest one that differs
+/// can be named.
+pub async fn run(conn: &mut Conn, peer: &mut Conn, plan: &Plan) -> Result<Summary> {
     let estimate = super::copy::estimate_rows(conn, plan).await.max(0) as u64;
-    let first = (estimate > range_rows).then_some(range_rows);
+    let first = (estimate > ONE_PASS_ROWS).then_some(ONE_PASS_ROWS);
     let how = row_hash(conn, plan).await;
     let mut summary = Summary::default();
     span(conn, peer, plan, how, None, None, first, &mut summary).await?;
@@ -290,7 +274,7 @@ type Span<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> +
 #[allow(clippy::too_many_arguments)]
 fn span<'a>(
     conn: &'a mut Conn,
-    mut peer: Option<&'a mut Conn>,
+    peer: &'a mut Conn,
     plan: &'a Plan,
     how: RowHash,
     lower: Option<Vec<String>>,
@@ -309,7 +293,7 @@ fn span<'a>(
             };
             let ([sc, ss, dc, ds], between) = sums(
                 conn,
-                peer.as_deref_mut(),
+                &mut *peer,
                 plan,
                 how,
                 lower.as_deref(),
@@ -323,7 +307,7 @@ fn span<'a>(
                     let mut scratch = Summary::default();
                     span(
                         conn,
-                        peer.as_deref_mut(),
+                        &mut *peer,
                         plan,
                         how,
                         lower.clone(),
