@@ -69,9 +69,10 @@ async fn reverse_plan(
 
 /// At the forward cut-over (old table kept): starts capturing the new
 /// table's writes. PostgreSQL: creates the change table and function now
-/// and returns the trigger, for the cut-over transaction after the swap. MySQL/MariaDB: creates the triggers
-/// on the shadow now (an earlier attempt's are dropped first) and returns
-/// nothing; the replay's own writes to the shadow are captured too, which
+/// (an earlier attempt's are replaced) and returns the trigger, for the
+/// cut-over transaction after the swap. MySQL/MariaDB: creates the
+/// triggers on the shadow now (an earlier attempt's are dropped first) and
+/// returns nothing; the replay's own writes to the shadow are captured too, which
 /// a revert replays harmlessly.
 pub(super) async fn capture(
     conn: &mut Conn,
@@ -91,23 +92,15 @@ pub(super) async fn capture(
     )
     .await?;
     if eng.pg() {
-        // The change table and function now, outside the lock (an earlier
-        // attempt's are replaced); only the trigger joins the cut-over
-        // transaction, so the lock is held no longer than before.
-        let names = plan::names_for(&plan.table)?;
-        conn.exec(&format!("DROP TABLE IF EXISTS {}", plan.qt(&names.reverse)))
-            .await?;
-        conn.exec(&format!(
-            "DROP FUNCTION IF EXISTS {}()",
-            plan.qt(&format!("{}_fn", names.reverse))
-        ))
-        .await?;
-        let mut sql = postgres::capture_sql(&rev);
-        let trigger = sql.pop().into_iter().collect();
-        for s in &sql {
+        // The change table and function now, outside the lock, replacing an
+        // earlier attempt's (no trigger uses those: it would have committed
+        // with the swap, so no table is named for the drop); only the
+        // trigger joins the cut-over transaction.
+        let stale = postgres::reverse_teardown_sql(&plan.schema, &plan.table, &[]);
+        for s in stale.iter().chain(&postgres::capture_objects_sql(&rev)) {
             conn.exec(s).await?;
         }
-        return Ok(trigger);
+        return Ok(vec![postgres::capture_trigger_sql(&rev)]);
     }
     for s in mysql::reverse_teardown_sql(&plan.schema, &plan.table) {
         conn.exec(&s).await?;

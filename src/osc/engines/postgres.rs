@@ -299,8 +299,25 @@ pub async fn defer_indexes(conn: &mut Conn, p: &Plan) -> Result<(Vec<String>, Ex
     Ok((drop, extra))
 }
 
-/// The change table, the capture function and its trigger (last).
+/// The change table, the capture function and its trigger.
 pub fn capture_sql(p: &Plan) -> Vec<String> {
+    let mut v = capture_objects_sql(p);
+    v.push(capture_trigger_sql(p));
+    v
+}
+
+/// The trigger on `p.table` that feeds the change table.
+pub fn capture_trigger_sql(p: &Plan) -> String {
+    format!(
+        "CREATE TRIGGER {} AFTER INSERT OR UPDATE OR DELETE ON {} FOR EACH ROW EXECUTE FUNCTION {}()",
+        q(&format!("{}_trg", p.changes)),
+        p.qt(&p.table),
+        qt(&p.schema, &format!("{}_fn", p.changes))
+    )
+}
+
+/// The change table and the capture function, without the trigger.
+pub fn capture_objects_sql(p: &Plan) -> Vec<String> {
     let cols: Vec<String> = p
         .key
         .iter()
@@ -346,11 +363,6 @@ pub fn capture_sql(p: &Plan) -> Vec<String> {
             vals("NEW"),
             vals("OLD"),
             ins("NEW", "U")
-        ),
-        format!(
-            "CREATE TRIGGER {} AFTER INSERT OR UPDATE OR DELETE ON {} FOR EACH ROW EXECUTE FUNCTION {func}()",
-            q(&format!("{}_trg", p.changes)),
-            p.qt(&p.table)
         ),
     ]
 }
