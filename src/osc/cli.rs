@@ -46,12 +46,8 @@ pub enum OscAction {
         /// The table (optionally schema-qualified) the run migrated.
         #[arg(long)]
         table: String,
-        /// Longest the swap may wait for its lock per attempt, in seconds.
-        #[arg(long, default_value_t = 2.0)]
-        max_lock_wait: f64,
-        /// Swap attempts before giving up.
-        #[arg(long, default_value_t = 8)]
-        cutover_retries: u32,
+        #[command(flatten)]
+        swap: SwapArgs,
         /// Run on MySQL proper (not MariaDB), see `osc --experimental`.
         #[arg(long)]
         experimental: bool,
@@ -64,6 +60,33 @@ pub enum OscAction {
 pub enum LogFormat {
     Human,
     Json,
+}
+
+/// How the swap (the cut-over, or a revert's swap back) takes its lock.
+#[derive(Debug, Args)]
+pub struct SwapArgs {
+    /// Longest the cut-over may wait for its lock per attempt, in seconds
+    /// (MySQL rounds up to whole seconds).
+    #[arg(long, default_value_t = 2.0)]
+    pub max_lock_wait: f64,
+    /// Cut-over attempts before giving up.
+    #[arg(long, default_value_t = 8)]
+    pub cutover_retries: u32,
+}
+
+impl SwapArgs {
+    /// (--max-lock-wait, --cutover-retries), checked.
+    fn checked(&self) -> Result<(Duration, u32), OscError> {
+        if self.cutover_retries == 0 {
+            return Err(OscError::Invalid(
+                "--cutover-retries must be at least 1".into(),
+            ));
+        }
+        Ok((
+            secs("max-lock-wait", self.max_lock_wait)?,
+            self.cutover_retries,
+        ))
+    }
 }
 
 #[derive(Debug, Args)]
@@ -90,13 +113,8 @@ pub struct RunArgs {
     /// Target duration of one copy chunk, in seconds.
     #[arg(long, default_value_t = 0.5)]
     pub chunk_time: f64,
-    /// Longest the cut-over may wait for its lock per attempt, in seconds
-    /// (MySQL rounds up to whole seconds).
-    #[arg(long, default_value_t = 2.0)]
-    pub max_lock_wait: f64,
-    /// Cut-over attempts before giving up.
-    #[arg(long, default_value_t = 8)]
-    pub cutover_retries: u32,
+    #[command(flatten)]
+    pub swap: SwapArgs,
     /// Pause the copy and the replay while a server metric exceeds its
     /// limit: NAME=VALUE[,NAME=VALUE…]. MySQL/MariaDB: any global status
     /// variable (Threads_running=25); PostgreSQL: active, lock_waiting.
@@ -136,11 +154,7 @@ fn options(a: RunArgs) -> Result<Options, OscError> {
     let statement = a
         .statement
         .ok_or_else(|| OscError::Invalid("the ALTER TABLE statement is required".into()))?;
-    if a.cutover_retries == 0 {
-        return Err(OscError::Invalid(
-            "--cutover-retries must be at least 1".into(),
-        ));
-    }
+    let (max_lock_wait, cutover_retries) = a.swap.checked()?;
     Ok(Options {
         url,
         statement: statement.trim().trim_end_matches(';').trim().to_string(),
@@ -150,8 +164,8 @@ fn options(a: RunArgs) -> Result<Options, OscError> {
         resume: a.resume,
         postpone_cutover: a.postpone_cutover,
         chunk_time: secs("chunk-time", a.chunk_time)?,
-        max_lock_wait: secs("max-lock-wait", a.max_lock_wait)?,
-        cutover_retries: a.cutover_retries,
+        max_lock_wait,
+        cutover_retries,
         drop_old: a.drop_old,
         json: a.log_format == LogFormat::Json,
         limits: Limits {
@@ -202,30 +216,25 @@ pub fn main(args: OscArgs) -> ExitCode {
         Some(OscAction::Revert {
             database_url,
             table,
-            max_lock_wait,
-            cutover_retries,
+            swap,
             experimental,
             log_format,
         }) => {
             let json = log_format == LogFormat::Json;
-            let r = RunArgs {
-                database_url: Some(database_url.clone()),
-                yes: true,
-                dry_run: false,
-                experimental,
-                resume: false,
-                postpone_cutover: None,
-                chunk_time: 0.5,
-                max_lock_wait,
-                cutover_retries,
-                max_load: None,
-                max_replica_lag: vec![],
-                drop_old: false,
-                keep_old: true,
-                log_format,
-                statement: Some(format!("revert {table}")),
-            };
-            let r = options(r).and_then(|o| rt.block_on(super::revert::run(&o, &table)));
+            // A revert copies nothing and runs no statement of the user's:
+            // only the swap settings and the output format apply.
+            let r = swap.checked().and_then(|(max_lock_wait, cutover_retries)| {
+                let o = Options {
+                    url: database_url.clone(),
+                    yes: true,
+                    experimental,
+                    max_lock_wait,
+                    cutover_retries,
+                    json,
+                    ..Options::default()
+                };
+                rt.block_on(super::revert::run(&o, &table))
+            });
             (database_url, json, r)
         }
         None => {
