@@ -327,11 +327,7 @@ async fn osc_mysql_cutover_waits_while_the_rename_waits_for_the_shadow() {
     let stats = writers.stop().await;
     let t = text(&out);
     assert!(out.status.success(), "{t}");
-    assert!(
-        stats.errors.lock().unwrap().is_empty(),
-        "writer errors: {:?}",
-        stats.errors.lock().unwrap()
-    );
+    stats.assert_clean();
     // The probe saw the rename waiting for another name before it queued on t.
     let waited = t
         .split("\"rename_waited_for_other_names\":")

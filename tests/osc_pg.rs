@@ -447,23 +447,19 @@ async fn osc_pg_max_replica_lag_waits_for_a_paused_standby() {
         tokio::time::sleep(Duration::from_secs(3)).await;
         r.exec("SELECT pg_wal_replay_resume()").await.unwrap();
     });
-    let url = db.url.clone();
     let lag = format!("{replica},1");
-    let out = tokio::task::spawn_blocking(move || {
-        osc(
-            &url,
-            &[
-                "--yes",
-                "--log-format",
-                "json",
-                "--max-replica-lag",
-                &lag,
-                "ALTER TABLE t ADD COLUMN z int",
-            ],
-        )
-    })
-    .await
-    .unwrap();
+    let out = osc_bg(
+        &db.url,
+        &[
+            "--yes",
+            "--log-format",
+            "json",
+            "--max-replica-lag",
+            &lag,
+            "ALTER TABLE t ADD COLUMN z int",
+        ],
+    )
+    .await;
     resume.await.unwrap();
     let t = text(&out);
     assert!(out.status.success(), "{t}");

@@ -73,6 +73,14 @@ pub struct WriterStats {
     pub max_latency: Mutex<Duration>,
 }
 
+impl WriterStats {
+    /// No writer may have seen an error.
+    pub fn assert_clean(&self) {
+        let errors = self.errors.lock().unwrap().clone();
+        assert!(errors.is_empty(), "writers saw errors: {errors:?}");
+    }
+}
+
 pub struct Writers {
     stop: Arc<AtomicBool>,
     pub stats: Arc<WriterStats>,
@@ -239,6 +247,17 @@ pub fn postpone_flag() -> (tempfile::TempDir, std::path::PathBuf) {
     (dir, flag)
 }
 
+/// `osc` on a blocking thread, so the test's writers keep running.
+pub async fn osc_bg(url: &str, args: &[&str]) -> Output {
+    let url = url.to_string();
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    tokio::task::spawn_blocking(move || {
+        osc(&url, &args.iter().map(String::as_str).collect::<Vec<_>>())
+    })
+    .await
+    .unwrap()
+}
+
 /// Runs `shipgate osc` and waits for it.
 pub fn osc(url: &str, args: &[&str]) -> Output {
     Command::new(bin())
@@ -348,18 +367,11 @@ pub async fn alter_under_writers(db: &TestDb, alter: &str, cols: &[&str]) {
     create_table(db, 3000, "int").await;
     let writers = Writers::start(db, 4, 3200).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let url = db.url.clone();
-    let alter_s = alter.to_string();
-    let out = tokio::task::spawn_blocking(move || {
-        osc(&url, &["--yes", "--chunk-time", "0.02", &alter_s])
-    })
-    .await
-    .unwrap();
+    let out = osc_bg(&db.url, &["--yes", "--chunk-time", "0.02", alter]).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     let stats = writers.stop().await;
     assert!(out.status.success(), "osc failed: {}", text(&out));
-    let errors = stats.errors.lock().unwrap().clone();
-    assert!(errors.is_empty(), "writers saw errors: {errors:?}");
+    stats.assert_clean();
     assert!(stats.ops.load(Ordering::Relaxed) > 20, "writers barely ran");
     assert_matches_truth(db, cols).await;
 }
@@ -446,11 +458,7 @@ pub async fn long_transaction_scenario(
         "{}",
         text(&out)
     );
-    assert!(
-        stats.errors.lock().unwrap().is_empty(),
-        "writer errors: {:?}",
-        stats.errors.lock().unwrap()
-    );
+    stats.assert_clean();
     let worst = *stats.max_latency.lock().unwrap();
     // Without the lock timeout a writer would queue behind the cut-over for as long as the holder lives.
     assert!(worst < worst_allowed, "a writer was blocked {worst:?}");
@@ -463,19 +471,11 @@ pub async fn long_transaction_scenario(
 /// writing; then no writer may have seen an error, `n` must be bigint and
 /// the table must equal the truth table.
 async fn resume_and_compare(db: &TestDb, alter: &str, writers: Writers) {
-    let url = db.url.clone();
-    let alter = alter.to_string();
-    let out = tokio::task::spawn_blocking(move || osc(&url, &["--yes", "--resume", &alter]))
-        .await
-        .unwrap();
+    let out = osc_bg(&db.url, &["--yes", "--resume", alter]).await;
     tokio::time::sleep(Duration::from_millis(150)).await;
     let stats = writers.stop().await;
     assert!(out.status.success(), "resume failed: {}", text(&out));
-    assert!(
-        stats.errors.lock().unwrap().is_empty(),
-        "writer errors: {:?}",
-        stats.errors.lock().unwrap()
-    );
+    stats.assert_clean();
     assert_eq!(column_type(db, "t", "n").await, "bigint");
     assert_matches_truth(db, &["id", "n", "s", "k"]).await;
 }
@@ -600,22 +600,18 @@ pub async fn throttle_scenario(db: &TestDb, alter: &str, max_load: &str) {
         }));
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let url = db.url.clone();
-    let args: Vec<String> = [
-        "--yes",
-        "--log-format",
-        "json",
-        "--max-load",
-        max_load,
-        alter,
-    ]
-    .map(String::from)
-    .to_vec();
-    let out = tokio::task::spawn_blocking(move || {
-        osc(&url, &args.iter().map(String::as_str).collect::<Vec<_>>())
-    })
-    .await
-    .unwrap();
+    let out = osc_bg(
+        &db.url,
+        &[
+            "--yes",
+            "--log-format",
+            "json",
+            "--max-load",
+            max_load,
+            alter,
+        ],
+    )
+    .await;
     let t = text(&out);
     assert!(out.status.success(), "{t}");
     let throttled = event_at(&t, "throttled");
@@ -683,13 +679,7 @@ pub async fn revert_scenario(db: &TestDb, alter: &str, cols: &[&str]) {
     let type_before = column_type(db, "t", "n").await;
     let writers = Writers::start(db, 4, 3200).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let url = db.url.clone();
-    let alter_s = alter.to_string();
-    let fwd = tokio::task::spawn_blocking(move || {
-        osc(&url, &["--yes", "--chunk-time", "0.02", &alter_s])
-    })
-    .await
-    .unwrap();
+    let fwd = osc_bg(&db.url, &["--yes", "--chunk-time", "0.02", alter]).await;
     assert!(fwd.status.success(), "forward run failed: {}", text(&fwd));
     // The new table takes writes for a while before going back.
     tokio::time::sleep(Duration::from_millis(400)).await;
@@ -704,8 +694,7 @@ pub async fn revert_scenario(db: &TestDb, alter: &str, cols: &[&str]) {
     let t = text(&back);
     assert!(back.status.success(), "revert failed: {t}");
     assert!(t.contains("\"event\":\"reverted\""), "{t}");
-    let errors = stats.errors.lock().unwrap().clone();
-    assert!(errors.is_empty(), "writers saw errors: {errors:?}");
+    stats.assert_clean();
     assert_eq!(column_type(db, "t", "n").await, type_before, "{t}");
     assert_matches_truth(db, cols).await;
     assert_eq!(leftovers(db).await, vec!["_sg_rvt_t".to_string()], "{t}");
