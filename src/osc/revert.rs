@@ -194,27 +194,11 @@ async fn revert(
     let mark = journal.delete_sql(&jkey);
     if eng.pg() {
         let after = runner::cutover_pg(conn, &plan, opts, &[], &mark, progress).await?;
-        for s in after {
-            conn.exec(&s).await?;
-        }
-        for s in postgres::pending_validations(conn, schema, table).await? {
-            conn.exec(&s).await?;
-        }
+        runner::validate_after_swap(conn, schema, table, after).await?;
     } else {
         runner::cutover_mysql(conn, &plan, opts, &mark, progress).await?;
     }
-    // The capture now sits on the set-aside table; a write it recorded
-    // after the final replay would be missing from the restored table.
-    let left = conn
-        .scalar_i64(&format!("SELECT count(*) FROM {}", plan.qt(&names.reverse)))
-        .await?;
-    if left > 0 {
-        return Err(OscError::Failed(format!(
-            "{left} writes reached {table} after the final replay of the revert: the restored table lacks them. \
-             Their keys are kept in {}, the rows in {}",
-            names.reverse, names.reverted
-        )));
-    }
+    runner::nothing_left_behind(conn, eng, schema, &names.reverse, table, &names.reverted).await?;
     let drops = if eng.pg() {
         postgres::reverse_teardown_sql(schema, table, &[&names.reverted])
     } else {

@@ -1051,23 +1051,8 @@ async fn finish(
     let names = plan::names_for(table)?;
     let q = |t: &str| format!("{}.{}", eng.0.quote_ident(schema), eng.0.quote_ident(t));
     if eng.pg() {
-        for s in after {
-            conn.exec(&s).await?;
-        }
-        for s in postgres::pending_validations(conn, schema, table).await? {
-            conn.exec(&s).await?;
-        }
-        if eng.exists(conn, schema, &names.changes).await? {
-            let left = conn
-                .scalar_i64(&format!("SELECT count(*) FROM {}", q(&names.changes)))
-                .await?;
-            if left > 0 {
-                return Err(OscError::Failed(format!(
-                    "{left} changes reached the old table after the final replay; they are kept in {} for inspection",
-                    names.changes
-                )));
-            }
-        }
+        validate_after_swap(conn, schema, table, after).await?;
+        nothing_left_behind(conn, eng, schema, &names.changes, table, &names.old).await?;
         conn.exec(&format!(
             "DROP TRIGGER IF EXISTS {} ON {}",
             eng.0.quote_ident(&format!("{}_trg", names.changes)),
@@ -1085,21 +1070,9 @@ async fn finish(
         for s in mysql::drop_triggers_sql(schema, table) {
             conn.exec(&s).await?;
         }
-        if eng.exists(conn, schema, &names.changes).await? {
-            let left = conn
-                .scalar_i64(&format!("SELECT count(*) FROM {}", q(&names.changes)))
-                .await?;
-            if left > 0 {
-                return Err(OscError::Failed(format!(
-                    "{left} writes reached the old table after the final replay, which the cut-over is built to prevent \
-                     (please report it): the new table {table} lacks them. Their keys are kept in {}, the rows as written in {}; \
-                     copy those rows into {table} for keys not written since the swap",
-                    names.changes, names.old
-                )));
-            }
-            conn.exec(&format!("DROP TABLE IF EXISTS {}", q(&names.changes)))
-                .await?;
-        }
+        nothing_left_behind(conn, eng, schema, &names.changes, table, &names.old).await?;
+        conn.exec(&format!("DROP TABLE IF EXISTS {}", q(&names.changes)))
+            .await?;
     }
     if opts.drop_old {
         conn.exec(&format!("DROP TABLE IF EXISTS {}", q(&names.old)))
@@ -1112,6 +1085,52 @@ async fn finish(
         json!({"table": jkey, "old_table": if opts.drop_old { None } else { Some(names.old) }}),
     );
     Ok(())
+}
+
+/// PostgreSQL, after the swap's commit and outside its lock: validates the
+/// foreign keys it re-added `NOT VALID` (`after`), and any still pending
+/// from a run interrupted between the swap and this step.
+pub(super) async fn validate_after_swap(
+    conn: &mut Conn,
+    schema: &str,
+    table: &str,
+    after: Vec<String>,
+) -> Result<()> {
+    for s in after {
+        conn.exec(&s).await?;
+    }
+    for s in postgres::pending_validations(conn, schema, table).await? {
+        conn.exec(&s).await?;
+    }
+    Ok(())
+}
+
+/// After a swap, the capture still on the table set aside (`set_aside`)
+/// must have recorded nothing since the final replay: such a write is
+/// missing from `live`. Its keys stay in `changes` for the operator.
+pub(super) async fn nothing_left_behind(
+    conn: &mut Conn,
+    eng: &Eng,
+    schema: &str,
+    changes: &str,
+    live: &str,
+    set_aside: &str,
+) -> Result<()> {
+    if !eng.exists(conn, schema, changes).await? {
+        return Ok(());
+    }
+    let qt = |t: &str| format!("{}.{}", eng.0.quote_ident(schema), eng.0.quote_ident(t));
+    let left = conn
+        .scalar_i64(&format!("SELECT count(*) FROM {}", qt(changes)))
+        .await?;
+    if left == 0 {
+        return Ok(());
+    }
+    Err(OscError::Failed(format!(
+        "{left} writes reached {set_aside} after the final replay, which the cut-over is built to prevent \
+         (please report it): {live} lacks them. Their keys are kept in {changes}, the rows as written in {set_aside}; \
+         copy those rows into {live} for keys not written since the swap"
+    )))
 }
 
 /// `shipgate osc status`: the journal, one line per table.
