@@ -98,55 +98,15 @@ pub fn begin(plan: &Plan) -> &'static str {
     }
 }
 
-/// The catalog's row estimate for the table (counting would scan it); for
-/// a table never analysed, the planner's estimate (from its size).
+/// The table's row estimate, from the catalog (counting would scan it) or,
+/// for a table never analysed, the planner.
 pub async fn estimate_rows(conn: &mut Conn, plan: &Plan) -> i64 {
-    let n = catalog_rows(conn, plan).await;
-    if n > 0 {
-        return n;
-    }
-    let explain = format!("EXPLAIN SELECT 1 FROM {}", plan.qt(&plan.table));
-    if plan.engine == crate::engine::Engine::Postgres {
-        // "Seq Scan on t  (cost=0.00..1.00 rows=123 width=0)"
-        let line = conn
-            .scalar(&explain)
-            .await
-            .ok()
-            .flatten()
-            .unwrap_or_default();
-        return line
-            .split("rows=")
-            .nth(1)
-            .and_then(|r| r.split_whitespace().next())
-            .and_then(|r| r.parse().ok())
-            .unwrap_or(0);
-    }
-    match conn.rows_named(&explain).await {
-        Ok((names, rows)) => names
-            .iter()
-            .position(|c| c == "rows")
-            .and_then(|i| rows.first()?.get(i)?.clone())
-            .and_then(|r| r.parse().ok())
-            .unwrap_or(0),
-        Err(_) => 0,
-    }
-}
-
-async fn catalog_rows(conn: &mut Conn, plan: &Plan) -> i64 {
-    let lit = |s: &str| super::db::literal(plan.engine, s);
-    let sql = if plan.engine == crate::engine::Engine::Postgres {
-        format!(
-            "SELECT greatest(reltuples, 0)::bigint::text FROM pg_class WHERE oid = {}::regclass",
-            lit(&plan.qt(&plan.table))
-        )
+    let r = if plan.engine == crate::engine::Engine::Postgres {
+        super::engines::postgres::estimate_rows(conn, &plan.schema, &plan.table).await
     } else {
-        format!(
-            "SELECT CAST(table_rows AS CHAR) FROM information_schema.tables WHERE table_schema = {} AND table_name = {}",
-            lit(&plan.schema),
-            lit(&plan.table)
-        )
+        super::engines::mysql::estimate_rows(conn, &plan.schema, &plan.table).await
     };
-    conn.scalar_i64(&sql).await.unwrap_or(0)
+    r.unwrap_or(0)
 }
 
 /// One chunk's `INSERT … SELECT` inside a transaction the caller commits.

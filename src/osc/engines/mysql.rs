@@ -370,6 +370,30 @@ pub fn reverse_teardown_sql(schema: &str, table: &str) -> Vec<String> {
     v
 }
 
+/// Rows in the table by `information_schema.tables`, or for a table whose
+/// statistics are not collected yet by EXPLAIN's `rows`.
+pub async fn estimate_rows(conn: &mut Conn, schema: &str, t: &str) -> Result<i64> {
+    let n = conn
+        .scalar_i64(&format!(
+            "SELECT CAST(table_rows AS CHAR) FROM information_schema.tables WHERE table_schema = {} AND table_name = {}",
+            lit(schema),
+            lit(t)
+        ))
+        .await?;
+    if n > 0 {
+        return Ok(n);
+    }
+    let (names, rows) = conn
+        .rows_named(&format!("EXPLAIN SELECT 1 FROM {}", qt(schema, t)))
+        .await?;
+    Ok(names
+        .iter()
+        .position(|c| c == "rows")
+        .and_then(|i| rows.first()?.get(i)?.clone())
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(0))
+}
+
 /// The next AUTO_INCREMENT value of a table, if it has one.
 pub async fn auto_increment(conn: &mut Conn, schema: &str, t: &str) -> Result<Option<i64>> {
     let rows = conn

@@ -44,6 +44,31 @@ pub fn lock_timeout_sql(wait: std::time::Duration, local: bool) -> String {
     format!("SET {scope} lock_timeout = '{ms}ms'")
 }
 
+/// Rows in the table by the catalog (`reltuples`), or for a table never
+/// vacuumed or analysed by the planner (its size-based EXPLAIN estimate).
+pub async fn estimate_rows(conn: &mut Conn, schema: &str, t: &str) -> Result<i64> {
+    let n = conn
+        .scalar_i64(&format!(
+            "SELECT greatest(reltuples, 0)::bigint::text FROM pg_class WHERE oid = {}",
+            reg(schema, t)
+        ))
+        .await?;
+    if n > 0 {
+        return Ok(n);
+    }
+    // "Seq Scan on t  (cost=0.00..1.00 rows=123 width=0)"
+    let line = conn
+        .scalar(&format!("EXPLAIN SELECT 1 FROM {}", qt(schema, t)))
+        .await?
+        .unwrap_or_default();
+    Ok(line
+        .split("rows=")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(0))
+}
+
 /// The advisory lock id for a table: one run per table at a time.
 pub fn lock_sql(schema: &str, table: &str, unlock: bool) -> String {
     let f = if unlock {
