@@ -23,6 +23,7 @@
 //! command line.
 
 pub mod alter;
+pub mod clauses;
 pub mod cli;
 pub mod copy;
 pub mod db;
