@@ -26,7 +26,7 @@ async fn each_equals_the_engine(kind: Kind, setup: &[&str], forms: &[&str]) {
     };
     let mut failed = vec![];
     for (i, form) in forms.iter().enumerate() {
-        if let Err(e) = osc_vs_engine(&db, &format!("g{i}"), &setup, form).await {
+        if let Err(e) = osc_vs_engine(&db, &format!("g{i}"), setup, form).await {
             failed.push(e);
         }
     }

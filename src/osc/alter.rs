@@ -163,6 +163,34 @@ impl Alter {
         format!("ALTER TABLE {} {}", at.name, clauses.join(", "))
     }
 
+    /// The statement for the oracle's scratch tables (see `oracle`): as
+    /// `retarget`, without foreign keys on PostgreSQL, whose scratch tables
+    /// are temporary and cannot reference a permanent table (a foreign key
+    /// changes no row). None when nothing else is left to apply.
+    pub fn retarget_for_sample(
+        &self,
+        engine: Engine,
+        schema: Option<&str>,
+        name: &str,
+    ) -> Option<String> {
+        if engine != Engine::Postgres || !self.parts.is_empty() {
+            return Some(self.retarget(engine, schema, name));
+        }
+        let mut a = self.clone();
+        a.stmt.operations.retain(|op| {
+            !matches!(op, AlterTableOperation::AddConstraint { constraint, .. }
+                if matches!(constraint, sqlparser::ast::TableConstraint::ForeignKey(_)))
+        });
+        for op in &mut a.stmt.operations {
+            if let AlterTableOperation::AddColumn { column_def, .. } = op {
+                column_def
+                    .options
+                    .retain(|o| !matches!(o.option, sqlparser::ast::ColumnOption::ForeignKey(_)));
+            }
+        }
+        (!a.stmt.operations.is_empty()).then(|| a.retarget(engine, schema, name))
+    }
+
     /// True when the statement adds a unique or primary key.
     pub fn adds_unique(&self) -> bool {
         self.stmt.operations.iter().any(|op| {

@@ -1,0 +1,585 @@
+//! The engine as the oracle: before anything touches the live table, the
+//! ALTER is applied with the engine's own DDL to a sample of the table's
+//! rows, the copy's mapping (the same `INSERT … SELECT` expression list)
+//! fills a table of the shadow's shape from the same rows, and the two are
+//! compared row by row. Any difference stops the run, naming the column
+//! and showing one row both ways — a mapping error (a column treated as
+//! new, old values carried into a re-added column, a session setting that
+//! changes a value) is caught on a few thousand rows instead of being
+//! copied into millions, where verification, which compares through the
+//! same mapping, cannot see it.
+//!
+//! The sample: the first and last [`ENDS`] rows by key, rows with a zero
+//! key, for every column an index leads with the rows holding its NULL,
+//! smallest and largest value, and the first row with a NULL in each
+//! other column among the first [`NULL_SCAN`] rows by key (single-column
+//! keys). Every lookup is bounded: index order or a key range.
+//!
+//! Scratch tables `_sg_ors_T` (the sample), `_sg_ore_T` (the engine's
+//! ALTER), `_sg_orr_T` (the engine's ALTER again, only when a column
+//! differs: a column whose values differ between two runs of the engine's
+//! own ALTER — `random()`, `UUID()`, `clock_timestamp()` — is left out of
+//! the comparison and reported), `_sg_orm_T` (the mapping). On MySQL they
+//! are TEMPORARY tables (private to the session, gone with it) dropped at
+//! the end; on PostgreSQL temporary tables inside the setup transaction,
+//! rolled back to a savepoint at the end whatever happened, so a killed
+//! run leaves none either (foreign keys are left out of their ALTER: a
+//! temporary table cannot reference a permanent one, and a foreign key
+//! changes no row). The live table is only read (MySQL: at READ
+//! COMMITTED, no row locks; PostgreSQL: ACCESS SHARE, which setup holds
+//! anyway). The clock is pinned for the comparison (MySQL `SET timestamp`;
+//! PostgreSQL: one transaction), so `DEFAULT CURRENT_TIMESTAMP` agrees.
+
+use super::alter::Alter;
+use super::copy::text_of;
+use super::db::{literal, Conn};
+use super::engines::{mysql, postgres};
+use super::plan::{Column, Plan};
+use super::{OscError, Result};
+use crate::engine::Engine;
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+use std::time::Instant;
+
+/// Rows taken from each end of the key order.
+pub const ENDS: u64 = 1000;
+/// Rows (from the start, by key) searched for NULLs in unindexed columns.
+pub const NULL_SCAN: u64 = 50_000;
+/// Indexed columns looked up for NULL/min/max, at most.
+const MAX_INDEXED: usize = 16;
+
+struct Scratch {
+    /// Schema (PostgreSQL) or database (MySQL) the scratch tables live in.
+    schema: String,
+    sample: String,
+    engine_alter: String,
+    rerun: String,
+    mapping: String,
+}
+
+/// Runs the check; Ok with the `oracle` event's fields, Err (exit 1) with
+/// the difference. `conn` is the run's main session (its settings are the
+/// copy's); on PostgreSQL it is inside the setup transaction.
+pub async fn check(conn: &mut Conn, alter: &Alter, plan: &Plan) -> Result<Value> {
+    let t0 = Instant::now();
+    let pg = plan.engine == Engine::Postgres;
+    let s = Scratch {
+        // PostgreSQL: temporary tables, so their index names never meet
+        // the shadow's in the table's schema.
+        schema: if pg {
+            "pg_temp".into()
+        } else {
+            plan.schema.clone()
+        },
+        sample: format!("_sg_ors_{}", plan.table),
+        engine_alter: format!("_sg_ore_{}", plan.table),
+        rerun: format!("_sg_orr_{}", plan.table),
+        mapping: format!("_sg_orm_{}", plan.table),
+    };
+    if pg {
+        conn.exec("SAVEPOINT sg_oracle").await?;
+    } else {
+        conn.exec(
+            "SET @sg_oracle_mode = @@SESSION.sql_mode, SESSION timestamp = UNIX_TIMESTAMP(NOW(6))",
+        )
+        .await?;
+    }
+    let r = run(conn, alter, plan, &s).await;
+    if pg {
+        conn.exec("ROLLBACK TO SAVEPOINT sg_oracle").await?;
+        conn.exec("RELEASE SAVEPOINT sg_oracle").await?;
+    } else {
+        for t in [&s.sample, &s.engine_alter, &s.rerun, &s.mapping] {
+            conn.exec(&format!("DROP TEMPORARY TABLE IF EXISTS {}", plan.qt(t)))
+                .await?;
+        }
+        conn.exec("SET SESSION sql_mode = @sg_oracle_mode, SESSION timestamp = DEFAULT")
+            .await?;
+    }
+    let (rows, skipped) = r?;
+    Ok(json!({"rows": rows, "not_compared": skipped, "seconds": t0.elapsed().as_secs_f64()}))
+}
+
+async fn run(
+    conn: &mut Conn,
+    alter: &Alter,
+    plan: &Plan,
+    s: &Scratch,
+) -> Result<(u64, Vec<String>)> {
+    let src = columns(conn, plan, &plan.schema, &plan.table).await?;
+    let keys = sample_keys(conn, plan, &src).await?;
+    let writable: Vec<String> = src
+        .iter()
+        .filter(|c| c.writable)
+        .map(|c| plan.q(&c.name))
+        .collect();
+    let cols = writable.join(", ");
+    let overriding = if plan.engine == Engine::Postgres {
+        " OVERRIDING SYSTEM VALUE"
+    } else {
+        ""
+    };
+    // The sample keeps the live rows exactly (a zero in an AUTO_INCREMENT
+    // column too), whatever the copy's session would do with them.
+    let keep_zero = |sql: String| {
+        if plan.engine == Engine::Postgres {
+            sql
+        } else {
+            format!("SET SESSION sql_mode = CONCAT(@sg_oracle_mode, ',NO_AUTO_VALUE_ON_ZERO'); {sql}; SET SESSION sql_mode = @sg_oracle_mode")
+        }
+    };
+    create_like(conn, plan, s, &s.sample, &plan.qt(&plan.table)).await?;
+    if !keys.is_empty() {
+        let tuples: Vec<String> = keys.iter().map(|k| plan.key_tuple(k)).collect();
+        conn.exec(&keep_zero(format!(
+            "INSERT INTO {} ({cols}){overriding} SELECT {cols} FROM {} WHERE {} IN ({}) ORDER BY {}",
+            sq(plan, s, &s.sample),
+            plan.qt(&plan.table),
+            plan.key_list(""),
+            tuples.join(", "),
+            plan.key_list("")
+        )))
+        .await?;
+    }
+    let n = keys.len() as u64;
+    // The engine's own ALTER on a copy of the sample.
+    engine_alter(conn, alter, plan, s, &s.engine_alter, &cols, overriding, &keep_zero)
+        .await
+        .map_err(|e| {
+            OscError::Failed(format!(
+                "the ALTER fails with the engine's own DDL on a sample of {n} rows of {}.{}, so the migration would fail too; nothing was created.\n{e}",
+                plan.schema, plan.table
+            ))
+        })?;
+    // The copy's mapping into a table built as the shadow is.
+    create_like(conn, plan, s, &s.mapping, &plan.qt(&plan.table)).await?;
+    if let Some(sql) = alter.retarget_for_sample(plan.engine, Some(&s.schema), &s.mapping) {
+        conn.exec(&sql).await?;
+    }
+    let mut m = plan.clone();
+    m.schema = s.schema.clone();
+    m.table = s.sample.clone();
+    m.shadow = s.mapping.clone();
+    if let Err(e) = conn.exec(&m.insert_select("1=1")).await {
+        return Err(OscError::Failed(format!(
+            "the shadow copy fails on a sample of {n} rows of {}.{} where the engine's own ALTER succeeds; nothing was created.\n{e}",
+            plan.schema, plan.table
+        )));
+    }
+    let shape = columns(conn, plan, &s.schema, &s.mapping).await?;
+    let engine_shape = columns(conn, plan, &s.schema, &s.engine_alter).await?;
+    let same_shape = shape.len() == engine_shape.len()
+        && shape
+            .iter()
+            .zip(&engine_shape)
+            .all(|(a, b)| same_name(plan, &a.name, &b.name) && a.ty == b.ty);
+    if !same_shape {
+        let show = |c: &[Column]| {
+            c.iter()
+                .map(|c| format!("{} {}", c.name, c.ty))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        return Err(OscError::Failed(format!(
+            "the shadow's columns differ from those of the engine's own ALTER on {}.{}; nothing was created.\n  engine's ALTER: {}\n  shadow: {}",
+            plan.schema,
+            plan.table,
+            show(&engine_shape),
+            show(&shape)
+        )));
+    }
+    let mut skipped: Vec<String> = vec![];
+    let mut rerun_done = false;
+    loop {
+        let Some(d) =
+            first_difference(conn, plan, s, &s.engine_alter, &s.mapping, &shape, &skipped).await?
+        else {
+            break;
+        };
+        if !rerun_done {
+            rerun_done = true;
+            engine_alter(
+                conn, alter, plan, s, &s.rerun, &cols, overriding, &keep_zero,
+            )
+            .await?;
+            let mut nondet: Vec<String> = vec![];
+            while let Some(x) =
+                first_difference(conn, plan, s, &s.engine_alter, &s.rerun, &shape, &nondet).await?
+            {
+                match x.column {
+                    Some(c) => nondet.push(c),
+                    None => break,
+                }
+            }
+            if !nondet.is_empty() {
+                skipped = nondet;
+                continue;
+            }
+        }
+        return Err(OscError::Failed(d.message(plan, n)));
+    }
+    let mut counts = conn
+        .rows(&format!(
+            "SELECT (SELECT count(*) FROM {}), (SELECT count(*) FROM {})",
+            sq(plan, s, &s.engine_alter),
+            sq(plan, s, &s.mapping)
+        ))
+        .await?;
+    let c = counts.pop().unwrap_or_default();
+    let (ce, cm) = (
+        c.first().cloned().flatten().unwrap_or_default(),
+        c.get(1).cloned().flatten().unwrap_or_default(),
+    );
+    if ce != cm {
+        return Err(OscError::Failed(format!(
+            "the shadow copy of a sample of {n} rows of {}.{} has {cm} rows, the engine's own ALTER {ce}; nothing was created",
+            plan.schema, plan.table
+        )));
+    }
+    Ok((n, skipped))
+}
+
+fn sq(plan: &Plan, s: &Scratch, t: &str) -> String {
+    format!("{}.{}", plan.q(&s.schema), plan.q(t))
+}
+
+async fn create_like(conn: &mut Conn, plan: &Plan, s: &Scratch, t: &str, like: &str) -> Result<()> {
+    let sql = if plan.engine == Engine::Postgres {
+        format!(
+            "CREATE TABLE {} (LIKE {like} INCLUDING ALL)",
+            sq(plan, s, t)
+        )
+    } else {
+        format!("CREATE TEMPORARY TABLE {} LIKE {like}", sq(plan, s, t))
+    };
+    conn.exec(&sql).await.map(|_| ())
+}
+
+/// `t` := a copy of the sample with the ALTER applied by the engine.
+#[allow(clippy::too_many_arguments)]
+async fn engine_alter(
+    conn: &mut Conn,
+    alter: &Alter,
+    plan: &Plan,
+    s: &Scratch,
+    t: &str,
+    cols: &str,
+    overriding: &str,
+    keep_zero: &dyn Fn(String) -> String,
+) -> Result<()> {
+    create_like(conn, plan, s, t, &sq(plan, s, &s.sample)).await?;
+    conn.exec(&keep_zero(format!(
+        "INSERT INTO {} ({cols}){overriding} SELECT {cols} FROM {} ORDER BY {}",
+        sq(plan, s, t),
+        sq(plan, s, &s.sample),
+        plan.key_list("")
+    )))
+    .await?;
+    if let Some(sql) = alter.retarget_for_sample(plan.engine, Some(&s.schema), t) {
+        conn.exec(&sql).await?;
+    }
+    Ok(())
+}
+
+async fn columns(conn: &mut Conn, plan: &Plan, schema: &str, t: &str) -> Result<Vec<Column>> {
+    if plan.engine == Engine::Postgres {
+        postgres::columns(conn, schema, t).await
+    } else {
+        mysql::columns(conn, schema, t).await
+    }
+}
+
+fn same_name(plan: &Plan, a: &str, b: &str) -> bool {
+    if plan.engine == Engine::Postgres {
+        a == b
+    } else {
+        a.eq_ignore_ascii_case(b)
+    }
+}
+
+const SPATIAL: &[&str] = &[
+    "geometry",
+    "point",
+    "linestring",
+    "polygon",
+    "multipoint",
+    "multilinestring",
+    "multipolygon",
+    "geometrycollection",
+];
+
+fn is_spatial(ty: &str) -> bool {
+    SPATIAL.contains(&ty.to_ascii_lowercase().as_str())
+}
+
+/// A value in a form equal only for equal values (case, trailing spaces
+/// and bytes count): PostgreSQL's text output; MySQL's bytes.
+fn exact(plan: &Plan, c: &Column, expr: &str) -> String {
+    match plan.engine {
+        Engine::Postgres => format!("({expr})::text"),
+        _ if is_spatial(&c.ty) => format!("ST_AsBinary({expr})"),
+        _ => format!("CAST({expr} AS BINARY)"),
+    }
+}
+
+/// A value as text to show.
+fn shown(plan: &Plan, c: &Column, expr: &str) -> String {
+    match plan.engine {
+        Engine::Postgres => format!("({expr})::text"),
+        _ if is_spatial(&c.ty) => format!("ST_AsText({expr})"),
+        _ => format!("CAST({expr} AS CHAR)"),
+    }
+}
+
+struct Difference {
+    /// None: the row is missing on the right.
+    column: Option<String>,
+    key: Vec<String>,
+    left: Option<String>,
+    right: Option<String>,
+}
+
+impl Difference {
+    fn message(&self, plan: &Plan, n: u64) -> String {
+        let key: Vec<String> = plan
+            .shadow_key
+            .iter()
+            .zip(&self.key)
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let v = |x: &Option<String>| x.clone().unwrap_or_else(|| "NULL".into());
+        match &self.column {
+            Some(c) => format!(
+                "the shadow copy would not give what the engine's own ALTER gives: column {c} differs on a sample of {n} rows of {}.{}; nothing was created.\n  row {}: engine's ALTER {c} = {}, shadow copy {c} = {}",
+                plan.schema,
+                plan.table,
+                key.join(", "),
+                v(&self.left),
+                v(&self.right)
+            ),
+            None => format!(
+                "the shadow copy would not give what the engine's own ALTER gives: the row {} is missing from the copy of a sample of {n} rows of {}.{}; nothing was created",
+                key.join(", "),
+                plan.schema,
+                plan.table
+            ),
+        }
+    }
+}
+
+/// The first row of `left` whose values differ from the row with the same
+/// key in `right`, and the first column that differs (`skip` left out).
+#[allow(clippy::too_many_arguments)]
+async fn first_difference(
+    conn: &mut Conn,
+    plan: &Plan,
+    s: &Scratch,
+    left: &str,
+    right: &str,
+    shape: &[Column],
+    skip: &[String],
+) -> Result<Option<Difference>> {
+    let cols: Vec<&Column> = shape.iter().filter(|c| !skip.contains(&c.name)).collect();
+    let eq = if plan.engine == Engine::Postgres {
+        "IS NOT DISTINCT FROM"
+    } else {
+        "<=>"
+    };
+    let flags: Vec<String> = cols
+        .iter()
+        .map(|c| {
+            let q = plan.q(&c.name);
+            format!(
+                "({} {eq} {})",
+                exact(plan, c, &format!("l.{q}")),
+                exact(plan, c, &format!("r.{q}"))
+            )
+        })
+        .collect();
+    let flag_text: Vec<String> = flags
+        .iter()
+        .map(|f| {
+            if plan.engine == Engine::Postgres {
+                format!("({f})::text")
+            } else {
+                format!("CAST({f} AS CHAR)")
+            }
+        })
+        .collect();
+    let join: Vec<String> = plan
+        .shadow_key
+        .iter()
+        .map(|k| format!("l.{0} = r.{0}", plan.q(k)))
+        .collect();
+    let key_text: Vec<String> = plan
+        .shadow_key
+        .iter()
+        .map(|k| text_of(plan, &format!("l.{}", plan.q(k))))
+        .collect();
+    let present = text_of(
+        plan,
+        &format!("r.{} IS NOT NULL", plan.q(&plan.shadow_key[0])),
+    );
+    let mut sel = vec![present];
+    sel.extend(key_text);
+    sel.extend(flag_text);
+    for side in ["l", "r"] {
+        sel.extend(
+            cols.iter()
+                .map(|c| shown(plan, c, &format!("{side}.{}", plan.q(&c.name)))),
+        );
+    }
+    let all = if flags.is_empty() {
+        "TRUE".to_string()
+    } else {
+        flags.join(" AND ")
+    };
+    let sql = format!(
+        "SELECT {} FROM {} l LEFT JOIN {} r ON {} WHERE NOT ({all}) ORDER BY {} LIMIT 1",
+        sel.join(", "),
+        sq(plan, s, left),
+        sq(plan, s, right),
+        join.join(" AND "),
+        plan.shadow_key
+            .iter()
+            .map(|k| format!("l.{}", plan.q(k)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let Some(row) = conn.rows(&sql).await?.into_iter().next() else {
+        return Ok(None);
+    };
+    let nk = plan.shadow_key.len();
+    let nc = cols.len();
+    let truthy = |v: &Option<String>| matches!(v.as_deref(), Some("true" | "1" | "t"));
+    let key: Vec<String> = row[1..1 + nk]
+        .iter()
+        .map(|v| v.clone().unwrap_or_default())
+        .collect();
+    if !truthy(&row[0]) {
+        return Ok(Some(Difference {
+            column: None,
+            key,
+            left: None,
+            right: None,
+        }));
+    }
+    let at = (0..nc).find(|i| !truthy(&row[1 + nk + i])).unwrap_or(0);
+    Ok(Some(Difference {
+        column: Some(cols[at].name.clone()),
+        key,
+        left: row[1 + nk + nc + at].clone(),
+        right: row[1 + nk + 2 * nc + at].clone(),
+    }))
+}
+
+/// The keys of the sample, as text, each once.
+async fn sample_keys(conn: &mut Conn, plan: &Plan, src: &[Column]) -> Result<Vec<Vec<String>>> {
+    let t = plan.qt(&plan.table);
+    let keys: Vec<String> = plan.key.iter().map(|k| plan.q(&k.name)).collect();
+    let sel: Vec<String> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| format!("{} AS _sg_k{i}", text_of(plan, k)))
+        .collect();
+    let sel = sel.join(", ");
+    let asc = keys.join(", ");
+    let desc = keys
+        .iter()
+        .map(|k| format!("{k} DESC"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut queries = vec![
+        format!("SELECT {sel} FROM {t} ORDER BY {asc} LIMIT {ENDS}"),
+        format!("SELECT {sel} FROM {t} ORDER BY {desc} LIMIT {ENDS}"),
+    ];
+    let k0 = &plan.key[0];
+    let numeric = ["int", "numeric", "decimal", "serial"]
+        .iter()
+        .any(|n| k0.ty.to_ascii_lowercase().contains(n));
+    if numeric {
+        queries.push(format!(
+            "SELECT {sel} FROM {t} WHERE {} = 0 ORDER BY {asc} LIMIT 10",
+            keys[0]
+        ));
+    }
+    let key_names: BTreeSet<&str> = plan.key.iter().map(|k| k.name.as_str()).collect();
+    let indexed = leading_index_columns(conn, plan).await?;
+    for c in indexed
+        .iter()
+        .filter(|c| !key_names.contains(c.as_str()))
+        .take(MAX_INDEXED)
+    {
+        let q = plan.q(c);
+        for cond in [
+            format!("{q} IS NULL LIMIT 1"),
+            format!("{q} IS NOT NULL ORDER BY {q} LIMIT 1"),
+            format!("{q} IS NOT NULL ORDER BY {q} DESC LIMIT 1"),
+        ] {
+            queries.push(format!("SELECT {sel} FROM {t} WHERE {cond}"));
+        }
+    }
+    let mut out: BTreeSet<Vec<String>> = BTreeSet::new();
+    for q in &queries {
+        for r in conn.rows(q).await? {
+            out.insert(r.into_iter().map(|v| v.unwrap_or_default()).collect());
+        }
+    }
+    // NULLs in the other columns, among the first rows by key.
+    let others: Vec<&Column> = src
+        .iter()
+        .filter(|c| !key_names.contains(c.name.as_str()) && !indexed.contains(&c.name))
+        .collect();
+    if plan.key.len() == 1 && !others.is_empty() {
+        let k = &keys[0];
+        let mins: Vec<String> = others
+            .iter()
+            .map(|c| {
+                text_of(
+                    plan,
+                    &format!("min(CASE WHEN {} IS NULL THEN {k} END)", plan.q(&c.name)),
+                )
+            })
+            .collect();
+        let cols: Vec<String> = others.iter().map(|c| plan.q(&c.name)).collect();
+        let sql = format!(
+            "SELECT {} FROM (SELECT {k}, {} FROM {t} ORDER BY {k} LIMIT {NULL_SCAN}) s",
+            mins.join(", "),
+            cols.join(", ")
+        );
+        if let Some(r) = conn.rows(&sql).await?.into_iter().next() {
+            for v in r.into_iter().flatten() {
+                out.insert(vec![v]);
+            }
+        }
+    }
+    Ok(out.into_iter().collect())
+}
+
+/// Columns that lead a plain B-tree index (their NULL, min and max are
+/// index lookups).
+async fn leading_index_columns(conn: &mut Conn, plan: &Plan) -> Result<Vec<String>> {
+    let sql = if plan.engine == Engine::Postgres {
+        format!(
+            "SELECT DISTINCT a.attname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid \
+             JOIN pg_am am ON am.oid = c.relam \
+             JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] \
+             WHERE i.indrelid = {}::regclass AND am.amname = 'btree' AND i.indpred IS NULL ORDER BY 1",
+            literal(plan.engine, &plan.qt(&plan.table))
+        )
+    } else {
+        format!(
+            "SELECT DISTINCT column_name FROM information_schema.statistics \
+             WHERE table_schema = {} AND table_name = {} AND seq_in_index = 1 \
+             AND index_type = 'BTREE' AND sub_part IS NULL ORDER BY 1",
+            literal(plan.engine, &plan.schema),
+            literal(plan.engine, &plan.table)
+        )
+    };
+    Ok(conn
+        .rows(&sql)
+        .await?
+        .into_iter()
+        .filter_map(|r| r.into_iter().next().flatten())
+        .collect())
+}
