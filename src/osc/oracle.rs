@@ -152,20 +152,22 @@ async fn run(
             ))
         })?;
     // The copy's mapping into a table built as the shadow is.
-    create_like(conn, plan, s, &s.mapping, &plan.qt(&plan.table)).await?;
-    if let Some(sql) = alter.retarget_for_sample(plan.engine, Some(&s.schema), &s.mapping) {
+    let w = work(plan, &s.mapping);
+    create_like(conn, plan, s, w, &plan.qt(&plan.table)).await?;
+    if let Some(sql) = alter.retarget_for_sample(plan.engine, Some(&s.schema), w) {
         conn.exec(&sql).await?;
     }
     let mut m = plan.clone();
     m.schema = s.schema.clone();
     m.table = s.sample.clone();
-    m.shadow = s.mapping.clone();
+    m.shadow = w.to_string();
     if let Err(e) = conn.exec(&m.insert_select("1=1")).await {
         return Err(OscError::Failed(format!(
             "the shadow copy fails on a sample of {n} rows of {}.{} where the engine's own ALTER succeeds; nothing was created.\n{e}",
             plan.schema, plan.table
         )));
     }
+    settle(conn, plan, s, &s.mapping).await?;
     let shape = columns(conn, plan, &s.schema, &s.mapping).await?;
     let engine_shape = columns(conn, plan, &s.schema, &s.engine_alter).await?;
     let same_shape = shape.len() == engine_shape.len()
@@ -267,16 +269,44 @@ async fn engine_alter(
     overriding: &str,
     keep_zero: &dyn Fn(String) -> String,
 ) -> Result<()> {
-    create_like(conn, plan, s, t, &sq(plan, s, &s.sample)).await?;
+    let w = work(plan, t);
+    create_like(conn, plan, s, w, &sq(plan, s, &s.sample)).await?;
     conn.exec(&keep_zero(format!(
         "INSERT INTO {} ({cols}){overriding} SELECT {cols} FROM {} ORDER BY {}",
-        sq(plan, s, t),
+        sq(plan, s, w),
         sq(plan, s, &s.sample),
         plan.key_list("")
     )))
     .await?;
-    if let Some(sql) = alter.retarget_for_sample(plan.engine, Some(&s.schema), t) {
+    if let Some(sql) = alter.retarget_for_sample(plan.engine, Some(&s.schema), w) {
         conn.exec(&sql).await?;
+    }
+    settle(conn, plan, s, t).await
+}
+
+/// PostgreSQL: index and constraint names are unique per schema, so each
+/// scratch result is built under [`WORK`], kept as plain rows under its
+/// own name and the built table dropped; the next ALTER can then create
+/// the same names. MySQL names indexes per table: built in place.
+const WORK: &str = "_sg_orx";
+
+fn work<'a>(plan: &Plan, t: &'a str) -> &'a str {
+    if plan.engine == Engine::Postgres {
+        WORK
+    } else {
+        t
+    }
+}
+
+async fn settle(conn: &mut Conn, plan: &Plan, s: &Scratch, t: &str) -> Result<()> {
+    if plan.engine == Engine::Postgres {
+        conn.exec(&format!(
+            "CREATE TABLE {} AS SELECT * FROM {}; DROP TABLE {}",
+            sq(plan, s, t),
+            sq(plan, s, WORK),
+            sq(plan, s, WORK)
+        ))
+        .await?;
     }
     Ok(())
 }
