@@ -3,9 +3,9 @@
 //! retargeted at the shadow table, and what the copy needs to know about
 //! renamed columns and `USING` conversions.
 
-use super::clauses::{self, Part};
 use super::{OscError, Result};
 use crate::engine::Engine;
+use crate::sql::clauses::{self, Part, Raw};
 use sqlparser::ast::{
     AlterColumnOperation, AlterTableOperation, Ident, ObjectName, ObjectNamePart, Statement,
 };
@@ -42,7 +42,7 @@ impl Alter {
                 .then(|| clauses::split(dialect.as_ref(), sql))
                 .flatten()
             {
-                Some(split) => read_clauses(dialect.as_ref(), split?)?,
+                Some(split) => read_clauses(dialect.as_ref(), split.map_err(OscError::Invalid)?)?,
                 None => {
                     return Err(OscError::Invalid(format!(
                         "cannot parse the statement: {e}"
@@ -157,7 +157,7 @@ impl Alter {
             .iter()
             .map(|p| match p {
                 Part::Op(i) => at.operations[*i].to_string(),
-                Part::Raw(s) => s.clone(),
+                Part::Raw(s, _) => s.clone(),
             })
             .collect();
         format!("ALTER TABLE {} {}", at.name, clauses.join(", "))
@@ -208,6 +208,18 @@ fn read_clauses(
     dialect: &dyn sqlparser::dialect::Dialect,
     split: clauses::Split,
 ) -> Result<(Vec<Statement>, Vec<Part>)> {
+    for p in &split.parts {
+        if let Part::Raw(text, Raw::Options(opts)) = p {
+            if let Some((_, v)) = opts
+                .iter()
+                .find(|(n, v)| n == "ENGINE" && !v.eq_ignore_ascii_case("InnoDB"))
+            {
+                return Err(OscError::Refused(format!(
+                    "{text}: shipgate osc copies into InnoDB only (each chunk commits with its journal position in one transaction), not {v}"
+                )));
+            }
+        }
+    }
     // sqlparser needs one operation to build the statement; an ALGORITHM=
     // clause is dropped again by `parse` like any other.
     let sql = if split.parsed.is_empty() {

@@ -13,8 +13,8 @@
 //! an upsert that could swallow a unique-key violation). Whatever a chunk
 //! copied from an older snapshot is therefore overwritten by the replay.
 //!
-//! Code map: `alter` reads and retargets the statement (`clauses`: the
-//! MySQL forms sqlparser cannot read); `oracle` checks the copy's mapping
+//! Code map: `alter` reads and retargets the statement (with `sql::clauses`
+//! for the MySQL forms sqlparser cannot read); `oracle` checks the copy's mapping
 //! against the engine's own ALTER on a sample; `db` is the thin SQL
 //! connection; `plan` holds the names and SQL fragments; `engines/*` hold
 //! the engine-specific introspection, setup and cut-over; `copy`, `replay`,
@@ -25,7 +25,6 @@
 //! command line.
 
 pub mod alter;
-pub mod clauses;
 pub mod cli;
 pub mod copy;
 pub mod db;

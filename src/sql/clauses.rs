@@ -1,5 +1,7 @@
 //! The MySQL/MariaDB `ALTER TABLE` forms sqlparser (0.64) cannot read,
-//! read clause by clause without guessing.
+//! read clause by clause without guessing. Used by `shipgate osc` (which
+//! applies the raw clauses to its shadow) and by the fallback recogniser
+//! of `check`.
 //!
 //! The statement is tokenized (sqlparser's tokenizer works where its
 //! grammar fails) and split into its top-level clauses at commas. A clause
@@ -14,10 +16,9 @@
 //! - anything else: handed to sqlparser. A clause it cannot read is named
 //!   in the error, with the parser's message.
 //!
-//! Refused here with the reason: `ENGINE=` anything but InnoDB (the copy
-//! commits each chunk with its journal position in one InnoDB transaction).
+//! What the raw clauses mean (a rebuild, an engine the copy cannot use) is
+//! for the caller to judge: each carries its kind and the options' values.
 
-use super::{OscError, Result};
 use sqlparser::dialect::Dialect;
 use sqlparser::tokenizer::{Token, Tokenizer};
 
@@ -27,7 +28,17 @@ pub enum Part {
     /// The n-th operation sqlparser read.
     Op(usize),
     /// A table option, `FORCE` or `CONVERT TO`, as written.
-    Raw(String),
+    Raw(String, Raw),
+}
+
+/// What a raw clause is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Raw {
+    /// Table options: (upper-case name, value as written), e.g.
+    /// `("ENGINE", "InnoDB")`, `("CHARACTER SET", "utf8mb4")`.
+    Options(Vec<(String, String)>),
+    Force,
+    Convert,
 }
 
 /// The statement split for sqlparser: `sql` is `ALTER TABLE name` with the
@@ -86,8 +97,9 @@ fn is_word(t: Option<&Tok>, kw: &str) -> bool {
 }
 
 /// Splits a MySQL `ALTER TABLE`. None when the text is not one `ALTER
-/// TABLE name …` (the caller reports sqlparser's own error then).
-pub fn split(dialect: &dyn Dialect, sql: &str) -> Option<Result<Split>> {
+/// TABLE name …` (the caller reports sqlparser's own error then); Err for
+/// an empty clause.
+pub fn split(dialect: &dyn Dialect, sql: &str) -> Option<Result<Split, String>> {
     let mut toks = tokens(dialect, sql)?;
     // One trailing semicolon is allowed; a second statement is not ours.
     let mut stmt_end = sql.len();
@@ -138,19 +150,18 @@ pub fn split(dialect: &dyn Dialect, sql: &str) -> Option<Result<Split>> {
         let c = &toks[a..b];
         let text = sql[end_of(a)..end_of(b)].trim().to_string();
         if c.is_empty() {
-            return Some(Err(OscError::Invalid(format!(
+            return Some(Err(format!(
                 "cannot read the statement: an empty clause (two commas, or a comma at the end) after {:?}",
                 sql[..end_of(a)].trim()
-            ))));
+            )));
         }
         match classify(c, &text) {
-            Ok(Kind::Drop) => {}
-            Ok(Kind::Raw) => out.parts.push(Part::Raw(text)),
-            Ok(Kind::Parser(t)) => {
+            Kind::Drop => {}
+            Kind::Raw(r) => out.parts.push(Part::Raw(text, r)),
+            Kind::Parser(t) => {
                 out.parts.push(Part::Op(out.parsed.len()));
                 out.parsed.push(t);
             }
-            Err(e) => return Some(Err(e)),
         }
     }
     Some(Ok(out))
@@ -159,27 +170,26 @@ pub fn split(dialect: &dyn Dialect, sql: &str) -> Option<Result<Split>> {
 enum Kind {
     /// `ALGORITHM=` / `LOCK=`.
     Drop,
-    Raw,
+    Raw(Raw),
     Parser(String),
 }
 
-fn classify(c: &[Tok], text: &str) -> Result<Kind> {
+fn classify(c: &[Tok], text: &str) -> Kind {
     let w = |i: usize| c.get(i).and_then(word);
     match w(0).as_deref() {
-        Some("ALGORITHM" | "LOCK") => return Ok(Kind::Drop),
-        Some("FORCE") if c.len() == 1 => return Ok(Kind::Raw),
-        Some("CONVERT") if is_convert(c) => return Ok(Kind::Raw),
+        Some("ALGORITHM" | "LOCK") => return Kind::Drop,
+        Some("FORCE") if c.len() == 1 => return Kind::Raw(Raw::Force),
+        Some("CONVERT") if is_convert(c) => return Kind::Raw(Raw::Convert),
         Some("DROP") if w(1).as_deref() == Some("KEY") && c.len() == 3 => {
             if let Token::Word(name) = &c[2].token {
-                return Ok(Kind::Parser(format!("DROP INDEX {name}")));
+                return Kind::Parser(format!("DROP INDEX {name}"));
             }
         }
         _ => {}
     }
     match table_options(c) {
-        Some(Ok(())) => Ok(Kind::Raw),
-        Some(Err(why)) => Err(OscError::Refused(format!("{text}: {why}"))),
-        None => Ok(Kind::Parser(text.to_string())),
+        Some(o) => Kind::Raw(Raw::Options(o)),
+        None => Kind::Parser(text.to_string()),
     }
 }
 
@@ -220,8 +230,9 @@ fn value(t: Option<&Tok>) -> Option<String> {
 }
 
 /// One or more table options separated by spaces. None: not options (the
-/// parser gets the clause); Some(Err): options the copy cannot carry.
-fn table_options(c: &[Tok]) -> Option<std::result::Result<(), String>> {
+/// parser gets the clause).
+fn table_options(c: &[Tok]) -> Option<Vec<(String, String)>> {
+    let mut out = vec![];
     let mut i = 0;
     while i < c.len() {
         if is_word(c.get(i), "DEFAULT") {
@@ -246,13 +257,9 @@ fn table_options(c: &[Tok]) -> Option<std::result::Result<(), String>> {
         }
         let v = value(c.get(i))?;
         i += 1;
-        if name == "ENGINE" && !v.eq_ignore_ascii_case("InnoDB") {
-            return Some(Err(format!(
-                "shipgate osc copies into InnoDB only (each chunk commits with its journal position in one transaction), not {v}"
-            )));
-        }
+        out.push((name, v));
     }
-    Some(Ok(()))
+    Some(out)
 }
 
 #[cfg(test)]
@@ -274,11 +281,23 @@ mod tests {
             s.parts,
             vec![
                 Part::Op(0),
-                Part::Raw("ENGINE=InnoDB ROW_FORMAT = DYNAMIC".into()),
+                Part::Raw(
+                    "ENGINE=InnoDB ROW_FORMAT = DYNAMIC".into(),
+                    Raw::Options(vec![
+                        ("ENGINE".into(), "InnoDB".into()),
+                        ("ROW_FORMAT".into(), "DYNAMIC".into())
+                    ])
+                ),
                 Part::Op(1),
-                Part::Raw("CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_bin".into()),
-                Part::Raw("COMMENT 'a, b'".into()),
-                Part::Raw("FORCE".into()),
+                Part::Raw(
+                    "CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_bin".into(),
+                    Raw::Convert
+                ),
+                Part::Raw(
+                    "COMMENT 'a, b'".into(),
+                    Raw::Options(vec![("COMMENT".into(), "a, b".into())])
+                ),
+                Part::Raw("FORCE".into(), Raw::Force),
             ]
         );
         let s = sp("ALTER TABLE t DEFAULT CHARSET=latin1 DEFAULT COLLATE latin1_bin KEY_BLOCK_SIZE=8 AUTO_INCREMENT 1000");
@@ -287,20 +306,18 @@ mod tests {
     }
 
     #[test]
-    fn refuses_other_engines_and_hands_the_rest_to_the_parser() {
-        let e = split(
-            &sqlparser::dialect::MySqlDialect {},
-            "ALTER TABLE t ENGINE=MyISAM",
-        )
-        .unwrap()
-        .unwrap_err();
-        assert!(e.to_string().contains("ENGINE=MyISAM"), "{e}");
+    fn hands_the_rest_to_the_parser() {
         let s = sp("ALTER TABLE t STATS_PERSISTENT=0, ADD COLUMN IF NOT EXISTS c int");
         assert_eq!(
             s.parsed,
             vec!["STATS_PERSISTENT=0", "ADD COLUMN IF NOT EXISTS c int"]
         );
         assert!(split(&sqlparser::dialect::MySqlDialect {}, "SELECT 1").is_none());
+        assert!(
+            split(&sqlparser::dialect::MySqlDialect {}, "ALTER TABLE t FORCE,")
+                .unwrap()
+                .is_err()
+        );
         assert!(split(
             &sqlparser::dialect::MySqlDialect {},
             "ALTER TABLE t FORCE; ALTER TABLE u FORCE"
