@@ -253,3 +253,39 @@ async fn osc_oracle_samples_the_ends_and_the_odd_rows() {
         db.drop_db().await;
     }
 }
+
+/// A composite text-and-number key and a generated column: the sample,
+/// the comparison join and the copy all go by both key columns.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn osc_oracle_composite_key_and_generated_column() {
+    for kind in [Kind::Pg, Kind::My] {
+        let Some(db) = fresh(kind, "orcomp").await else {
+            continue;
+        };
+        let (table, fill) = match kind {
+            Kind::Pg => (
+                "CREATE TABLE {t} (a varchar(10), b int, n int, g int GENERATED ALWAYS AS (n * 2) STORED, PRIMARY KEY (a, b))",
+                "INSERT INTO {t} (a, b, n) SELECT 'k' || (g % 3), g, nullif(g % 5, 0) FROM generate_series(0, 2999) g",
+            ),
+            Kind::My => (
+                "CREATE TABLE {t} (a varchar(10), b int, n int, g int AS (n * 2) VIRTUAL, PRIMARY KEY (a, b)) ENGINE=InnoDB",
+                "INSERT INTO {t} (a, b, n) SELECT CONCAT('k', seq % 3), seq, NULLIF(seq % 5, 0) FROM seq_0_to_2999",
+            ),
+        };
+        let out = stops_before_touching_or_equals_engine(
+            &db,
+            "k",
+            &[table, fill],
+            "ALTER TABLE {t} ADD COLUMN z int DEFAULT 9",
+        )
+        .await;
+        assert!(out.status.success(), "{kind:?}: {}", text(&out));
+        // Both ends by (a, b); 'k0' starts with b = 0, the zero key.
+        assert!(
+            oracle_event(&out).contains("\"rows\":2000,"),
+            "{kind:?}: {}",
+            oracle_event(&out)
+        );
+        db.drop_db().await;
+    }
+}

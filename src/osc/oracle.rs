@@ -31,7 +31,7 @@
 //! PostgreSQL: one transaction), so `DEFAULT CURRENT_TIMESTAMP` agrees.
 
 use super::alter::Alter;
-use super::copy::text_of;
+use super::copy::{order_by, text_of};
 use super::db::{literal, Conn};
 use super::engines::{mysql, postgres};
 use super::plan::{Column, Plan};
@@ -137,7 +137,7 @@ async fn run(
             plan.qt(&plan.table),
             plan.key_list(""),
             tuples.join(", "),
-            plan.key_list("")
+            order_by(plan)
         )))
         .await?;
     }
@@ -275,7 +275,7 @@ async fn engine_alter(
         "INSERT INTO {} ({cols}){overriding} SELECT {cols} FROM {} ORDER BY {}",
         sq(plan, s, w),
         sq(plan, s, &s.sample),
-        plan.key_list("")
+        order_by(plan)
     )))
     .await?;
     if let Some(sql) = alter.retarget_for_sample(plan.engine, Some(&s.schema), w) {

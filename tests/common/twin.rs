@@ -48,12 +48,12 @@ pub async fn definition(c: &mut Conn, kind: Kind, table: &str) -> String {
     raw.replace(table, "T")
 }
 
-/// Every row, every column as text, in key order (the first column).
+/// Every row, every column as text, sorted.
 pub async fn all_rows(c: &mut Conn, kind: Kind, table: &str) -> Vec<Vec<Option<String>>> {
     let q = kind.engine().quote_ident(table);
-    c.rows(&format!("SELECT * FROM {q} ORDER BY 1"))
-        .await
-        .unwrap()
+    let mut rows = c.rows(&format!("SELECT * FROM {q}")).await.unwrap();
+    rows.sort();
+    rows
 }
 
 /// Creates `<name>_osc` and `<name>_eng` with `setup` (statements with
