@@ -524,9 +524,12 @@ async fn sample_keys(conn: &mut Conn, plan: &Plan, src: &[Column]) -> Result<Vec
         format!("SELECT {sel} FROM {t} ORDER BY {desc} LIMIT {ENDS}"),
     ];
     let k0 = &plan.key[0];
-    let numeric = ["int", "numeric", "decimal", "serial"]
-        .iter()
-        .any(|n| k0.ty.to_ascii_lowercase().contains(n));
+    let base = k0.ty.to_ascii_lowercase();
+    let base = base.split(['(', ' ']).next().unwrap_or_default();
+    let numeric = matches!(
+        base,
+        "int" | "integer" | "bigint" | "smallint" | "tinyint" | "mediumint" | "numeric" | "decimal"
+    );
     if numeric {
         queries.push(format!(
             "SELECT {sel} FROM {t} WHERE {} = 0 ORDER BY {asc} LIMIT 10",
