@@ -31,22 +31,20 @@
 //! PostgreSQL: one transaction), so `DEFAULT CURRENT_TIMESTAMP` agrees.
 
 use super::alter::Alter;
-use super::copy::{order_by, text_of};
-use super::db::{literal, Conn};
+use super::copy::order_by;
+use super::db::Conn;
 use super::engines::{mysql, postgres};
 use super::plan::{Column, Plan};
 use super::{OscError, Result};
 use crate::engine::Engine;
 use serde_json::{json, Value};
-use std::collections::BTreeSet;
-use std::time::Instant;
 
-/// Rows taken from each end of the key order.
-pub const ENDS: u64 = 1000;
-/// Rows (from the start, by key) searched for NULLs in unindexed columns.
-pub const NULL_SCAN: u64 = 50_000;
-/// Indexed columns looked up for NULL/min/max, at most.
-const MAX_INDEXED: usize = 16;
+mod compare;
+mod sample;
+
+use compare::first_difference;
+pub use sample::{ENDS, NULL_SCAN};
+use std::time::Instant;
 
 struct Scratch {
     /// Schema (PostgreSQL) or database (MySQL) the scratch tables live in.
@@ -107,7 +105,7 @@ async fn run(
     s: &Scratch,
 ) -> Result<(u64, Vec<String>)> {
     let src = columns(conn, plan, &plan.schema, &plan.table).await?;
-    let keys = sample_keys(conn, plan, &src).await?;
+    let keys = sample::keys(conn, plan, &src).await?;
     let writable: Vec<String> = src
         .iter()
         .filter(|c| c.writable)
@@ -325,294 +323,4 @@ fn same_name(plan: &Plan, a: &str, b: &str) -> bool {
     } else {
         a.eq_ignore_ascii_case(b)
     }
-}
-
-const SPATIAL: &[&str] = &[
-    "geometry",
-    "point",
-    "linestring",
-    "polygon",
-    "multipoint",
-    "multilinestring",
-    "multipolygon",
-    "geometrycollection",
-];
-
-fn is_spatial(ty: &str) -> bool {
-    SPATIAL.contains(&ty.to_ascii_lowercase().as_str())
-}
-
-/// A value in a form equal only for equal values (case, trailing spaces
-/// and bytes count): PostgreSQL's text output; MySQL's bytes.
-fn exact(plan: &Plan, c: &Column, expr: &str) -> String {
-    match plan.engine {
-        Engine::Postgres => format!("({expr})::text"),
-        _ if is_spatial(&c.ty) => format!("ST_AsBinary({expr})"),
-        _ => format!("CAST({expr} AS BINARY)"),
-    }
-}
-
-/// A value as text to show.
-fn shown(plan: &Plan, c: &Column, expr: &str) -> String {
-    match plan.engine {
-        Engine::Postgres => format!("({expr})::text"),
-        _ if is_spatial(&c.ty) => format!("ST_AsText({expr})"),
-        _ => format!("CAST({expr} AS CHAR)"),
-    }
-}
-
-struct Difference {
-    /// None: the row is missing on the right.
-    column: Option<String>,
-    key: Vec<String>,
-    left: Option<String>,
-    right: Option<String>,
-}
-
-impl Difference {
-    fn message(&self, plan: &Plan, n: u64) -> String {
-        let key: Vec<String> = plan
-            .shadow_key
-            .iter()
-            .zip(&self.key)
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        let v = |x: &Option<String>| x.clone().unwrap_or_else(|| "NULL".into());
-        match &self.column {
-            Some(c) => format!(
-                "the shadow copy would not give what the engine's own ALTER gives: column {c} differs on a sample of {n} rows of {}.{}; nothing was created.\n  row {}: engine's ALTER {c} = {}, shadow copy {c} = {}",
-                plan.schema,
-                plan.table,
-                key.join(", "),
-                v(&self.left),
-                v(&self.right)
-            ),
-            None => format!(
-                "the shadow copy would not give what the engine's own ALTER gives: the row {} is missing from the copy of a sample of {n} rows of {}.{}; nothing was created",
-                key.join(", "),
-                plan.schema,
-                plan.table
-            ),
-        }
-    }
-}
-
-/// The first row of `left` whose values differ from the row with the same
-/// key in `right`, and the first column that differs (`skip` left out).
-#[allow(clippy::too_many_arguments)]
-async fn first_difference(
-    conn: &mut Conn,
-    plan: &Plan,
-    s: &Scratch,
-    left: &str,
-    right: &str,
-    shape: &[Column],
-    skip: &[String],
-) -> Result<Option<Difference>> {
-    let cols: Vec<&Column> = shape.iter().filter(|c| !skip.contains(&c.name)).collect();
-    let eq = if plan.engine == Engine::Postgres {
-        "IS NOT DISTINCT FROM"
-    } else {
-        "<=>"
-    };
-    let flags: Vec<String> = cols
-        .iter()
-        .map(|c| {
-            let q = plan.q(&c.name);
-            format!(
-                "({} {eq} {})",
-                exact(plan, c, &format!("l.{q}")),
-                exact(plan, c, &format!("r.{q}"))
-            )
-        })
-        .collect();
-    let flag_text: Vec<String> = flags
-        .iter()
-        .map(|f| {
-            if plan.engine == Engine::Postgres {
-                format!("({f})::text")
-            } else {
-                format!("CAST({f} AS CHAR)")
-            }
-        })
-        .collect();
-    let join: Vec<String> = plan
-        .shadow_key
-        .iter()
-        .map(|k| format!("l.{0} = r.{0}", plan.q(k)))
-        .collect();
-    let key_text: Vec<String> = plan
-        .shadow_key
-        .iter()
-        .map(|k| text_of(plan, &format!("l.{}", plan.q(k))))
-        .collect();
-    let present = text_of(
-        plan,
-        &format!("r.{} IS NOT NULL", plan.q(&plan.shadow_key[0])),
-    );
-    let mut sel = vec![present];
-    sel.extend(key_text);
-    sel.extend(flag_text);
-    for side in ["l", "r"] {
-        sel.extend(
-            cols.iter()
-                .map(|c| shown(plan, c, &format!("{side}.{}", plan.q(&c.name)))),
-        );
-    }
-    let all = if flags.is_empty() {
-        "TRUE".to_string()
-    } else {
-        flags.join(" AND ")
-    };
-    let sql = format!(
-        "SELECT {} FROM {} l LEFT JOIN {} r ON {} WHERE NOT ({all}) ORDER BY {} LIMIT 1",
-        sel.join(", "),
-        sq(plan, s, left),
-        sq(plan, s, right),
-        join.join(" AND "),
-        plan.shadow_key
-            .iter()
-            .map(|k| format!("l.{}", plan.q(k)))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    let Some(row) = conn.rows(&sql).await?.into_iter().next() else {
-        return Ok(None);
-    };
-    let nk = plan.shadow_key.len();
-    let nc = cols.len();
-    let truthy = |v: &Option<String>| matches!(v.as_deref(), Some("true" | "1" | "t"));
-    let key: Vec<String> = row[1..1 + nk]
-        .iter()
-        .map(|v| v.clone().unwrap_or_default())
-        .collect();
-    if !truthy(&row[0]) {
-        return Ok(Some(Difference {
-            column: None,
-            key,
-            left: None,
-            right: None,
-        }));
-    }
-    let at = (0..nc).find(|i| !truthy(&row[1 + nk + i])).unwrap_or(0);
-    Ok(Some(Difference {
-        column: Some(cols[at].name.clone()),
-        key,
-        left: row[1 + nk + nc + at].clone(),
-        right: row[1 + nk + 2 * nc + at].clone(),
-    }))
-}
-
-/// The keys of the sample, as text, each once.
-async fn sample_keys(conn: &mut Conn, plan: &Plan, src: &[Column]) -> Result<Vec<Vec<String>>> {
-    let t = plan.qt(&plan.table);
-    let keys: Vec<String> = plan.key.iter().map(|k| plan.q(&k.name)).collect();
-    let sel: Vec<String> = keys
-        .iter()
-        .enumerate()
-        .map(|(i, k)| format!("{} AS _sg_k{i}", text_of(plan, k)))
-        .collect();
-    let sel = sel.join(", ");
-    let asc = keys.join(", ");
-    let desc = keys
-        .iter()
-        .map(|k| format!("{k} DESC"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let mut queries = vec![
-        format!("SELECT {sel} FROM {t} ORDER BY {asc} LIMIT {ENDS}"),
-        format!("SELECT {sel} FROM {t} ORDER BY {desc} LIMIT {ENDS}"),
-    ];
-    let k0 = &plan.key[0];
-    let base = k0.ty.to_ascii_lowercase();
-    let base = base.split(['(', ' ']).next().unwrap_or_default();
-    let numeric = matches!(
-        base,
-        "int" | "integer" | "bigint" | "smallint" | "tinyint" | "mediumint" | "numeric" | "decimal"
-    );
-    if numeric {
-        queries.push(format!(
-            "SELECT {sel} FROM {t} WHERE {} = 0 ORDER BY {asc} LIMIT 10",
-            keys[0]
-        ));
-    }
-    let key_names: BTreeSet<&str> = plan.key.iter().map(|k| k.name.as_str()).collect();
-    let indexed = leading_index_columns(conn, plan).await?;
-    for c in indexed
-        .iter()
-        .filter(|c| !key_names.contains(c.as_str()))
-        .take(MAX_INDEXED)
-    {
-        let q = plan.q(c);
-        for cond in [
-            format!("{q} IS NULL LIMIT 1"),
-            format!("{q} IS NOT NULL ORDER BY {q} LIMIT 1"),
-            format!("{q} IS NOT NULL ORDER BY {q} DESC LIMIT 1"),
-        ] {
-            queries.push(format!("SELECT {sel} FROM {t} WHERE {cond}"));
-        }
-    }
-    let mut out: BTreeSet<Vec<String>> = BTreeSet::new();
-    for q in &queries {
-        for r in conn.rows(q).await? {
-            out.insert(r.into_iter().map(|v| v.unwrap_or_default()).collect());
-        }
-    }
-    // NULLs in the other columns, among the first rows by key.
-    let others: Vec<&Column> = src
-        .iter()
-        .filter(|c| !key_names.contains(c.name.as_str()) && !indexed.contains(&c.name))
-        .collect();
-    if plan.key.len() == 1 && !others.is_empty() {
-        let k = &keys[0];
-        let mins: Vec<String> = others
-            .iter()
-            .map(|c| {
-                text_of(
-                    plan,
-                    &format!("min(CASE WHEN {} IS NULL THEN {k} END)", plan.q(&c.name)),
-                )
-            })
-            .collect();
-        let cols: Vec<String> = others.iter().map(|c| plan.q(&c.name)).collect();
-        let sql = format!(
-            "SELECT {} FROM (SELECT {k}, {} FROM {t} ORDER BY {k} LIMIT {NULL_SCAN}) s",
-            mins.join(", "),
-            cols.join(", ")
-        );
-        if let Some(r) = conn.rows(&sql).await?.into_iter().next() {
-            for v in r.into_iter().flatten() {
-                out.insert(vec![v]);
-            }
-        }
-    }
-    Ok(out.into_iter().collect())
-}
-
-/// Columns that lead a plain B-tree index (their NULL, min and max are
-/// index lookups).
-async fn leading_index_columns(conn: &mut Conn, plan: &Plan) -> Result<Vec<String>> {
-    let sql = if plan.engine == Engine::Postgres {
-        format!(
-            "SELECT DISTINCT a.attname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid \
-             JOIN pg_am am ON am.oid = c.relam \
-             JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] \
-             WHERE i.indrelid = {}::regclass AND am.amname = 'btree' AND i.indpred IS NULL ORDER BY 1",
-            literal(plan.engine, &plan.qt(&plan.table))
-        )
-    } else {
-        format!(
-            "SELECT DISTINCT column_name FROM information_schema.statistics \
-             WHERE table_schema = {} AND table_name = {} AND seq_in_index = 1 \
-             AND index_type = 'BTREE' AND sub_part IS NULL ORDER BY 1",
-            literal(plan.engine, &plan.schema),
-            literal(plan.engine, &plan.table)
-        )
-    };
-    Ok(conn
-        .rows(&sql)
-        .await?
-        .into_iter()
-        .filter_map(|r| r.into_iter().next().flatten())
-        .collect())
 }
