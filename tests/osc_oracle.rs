@@ -110,6 +110,17 @@ async fn osc_mysql_oracle_modify_with_the_wrong_case() {
             "{t}"
         );
     }
+    // The same class through a rename: the old name in the wrong case.
+    stops_before_touching_or_equals_engine(
+        &db,
+        "r",
+        &[
+            "CREATE TABLE {t} (id int PRIMARY KEY, c2 int) ENGINE=InnoDB",
+            "INSERT INTO {t} VALUES (1, 26), (2, NULL), (3, 28)",
+        ],
+        "ALTER TABLE {t} CHANGE C2 c3 bigint",
+    )
+    .await;
     db.drop_db().await;
 }
 
