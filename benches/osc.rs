@@ -12,6 +12,11 @@
 //! statements: `OSC_BENCH_PAUSE_MS` (default 2); `OSC_BENCH_ONLY=postgres|mariadb`
 //! runs one engine; `OSC_BENCH_LOG=FILE` appends the runs' phase events.
 //! Servers: the same env vars as the tests. Run: `cargo bench --bench osc`.
+//!
+//! `OSC_BENCH_ORACLE=1` measures the sample oracle instead: per engine,
+//! `OSC_BENCH_REPEAT` pairs of idle runs on fresh tables, one with the
+//! oracle and one with `--no-oracle`, alternating; prints the best and the
+//! median of each side, their ratio, and the `oracle` event's own seconds.
 
 use shipgate::engine::Engine;
 use shipgate::osc::db::Conn;
@@ -175,6 +180,11 @@ fn stats(s: &[(Instant, Duration)], from: Instant, to: Instant) -> (f64, f64, f6
 }
 
 fn run_osc(url: &str, alter: &str) -> Result<Duration, String> {
+    run_osc_with(url, alter, &[]).map(|(d, _)| d)
+}
+
+/// One run with extra arguments: its wall time and its JSON events.
+fn run_osc_with(url: &str, alter: &str, extra: &[&str]) -> Result<(Duration, String), String> {
     let t0 = Instant::now();
     let out = Command::new(env!("CARGO_BIN_EXE_shipgate"))
         .arg("osc")
@@ -185,8 +195,9 @@ fn run_osc(url: &str, alter: &str) -> Result<Duration, String> {
             "json",
             "--database-url",
             url,
-            alter,
         ])
+        .args(extra)
+        .arg(alter)
         .output()
         .unwrap();
     let took = t0.elapsed();
@@ -210,7 +221,66 @@ fn run_osc(url: &str, alter: &str) -> Result<Duration, String> {
             .trim()
             .replace('\n', " "));
     }
-    Ok(took)
+    Ok((took, String::from_utf8_lossy(&out.stdout).into_owned()))
+}
+
+/// `OSC_BENCH_ORACLE=1`: idle runs with and without the oracle, alternating.
+async fn oracle_cost(kind: Kind, name: &str, rows: u64, repeat: u32) {
+    let mut with = vec![];
+    let mut without = vec![];
+    let mut own = vec![];
+    for _ in 0..repeat {
+        for no in [false, true] {
+            let url = fresh(kind, rows).await.unwrap();
+            let extra: &[&str] = if no { &["--no-oracle"] } else { &[] };
+            match run_osc_with(&url, alter_sql(kind), extra) {
+                Ok((d, events)) if no => {
+                    let _ = events;
+                    without.push(d.as_secs_f64())
+                }
+                Ok((d, events)) => {
+                    with.push(d.as_secs_f64());
+                    let secs = events
+                        .lines()
+                        .find(|l| l.contains("\"event\":\"oracle\""))
+                        .and_then(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+                        .and_then(|v| v["seconds"].as_f64());
+                    own.extend(secs);
+                }
+                Err(e) => {
+                    println!("| {name} | FAILED: {e} |");
+                    return;
+                }
+            }
+        }
+    }
+    let best = |v: &[f64]| v.iter().cloned().fold(f64::MAX, f64::min);
+    let median = |v: &[f64]| {
+        let mut v = v.to_vec();
+        v.sort_by(|a, b| a.total_cmp(b));
+        v[v.len() / 2]
+    };
+    let show = |v: &[f64]| {
+        v.iter()
+            .map(|x| format!("{x:.2}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    println!(
+        "| {name} | {} | {} | {:.2} / {:.2} | {:.2} / {:.2} | {:.3}x / {:.3}x | {} |",
+        show(&with),
+        show(&without),
+        best(&with),
+        median(&with),
+        best(&without),
+        median(&without),
+        best(&with) / best(&without),
+        median(&with) / median(&without),
+        own.iter()
+            .map(|x| format!("{x:.3}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
 }
 
 async fn blocking_alter(kind: Kind, url: &str) -> Duration {
@@ -266,13 +336,29 @@ async fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(3)
         .max(1);
+    let only = std::env::var("OSC_BENCH_ONLY").unwrap_or_default();
+    if std::env::var("OSC_BENCH_ORACLE").is_ok() {
+        println!("shipgate osc, the sample oracle's cost: {rows} rows, PK + 1 secondary index, int -> bigint, idle; {repeat} alternating pairs on fresh tables");
+        println!("| engine | osc s with oracle | osc s --no-oracle | with: best / median | without: best / median | ratio best / median | oracle event s |");
+        println!("|---|---|---|---|---|---|---|");
+        for (kind, name) in [(Kind::Pg, "PostgreSQL"), (Kind::My, "MariaDB")] {
+            if (only == "postgres" && kind == Kind::My) || (only == "mariadb" && kind == Kind::Pg) {
+                continue;
+            }
+            if fresh(kind, 10).await.is_none() {
+                println!("| {name} | server unreachable, skipped |");
+                continue;
+            }
+            oracle_cost(kind, name, rows, repeat).await;
+        }
+        return;
+    }
     println!(
         "shipgate osc benchmark: {rows} rows, PK + 1 secondary index, int -> bigint, 4 writers pausing {} ms; idle columns: best of {repeat} runs each",
         pause_ms()
     );
     println!("| engine | blocking ALTER s | osc idle s | ratio idle | osc under load s | ratio load | writers ops/s before | during | p99 ms before | during | longest writer wait ms | pt-osc s |");
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
-    let only = std::env::var("OSC_BENCH_ONLY").unwrap_or_default();
     for kind in [Kind::Pg, Kind::My] {
         if (only == "postgres" && kind == Kind::My) || (only == "mariadb" && kind == Kind::Pg) {
             continue;

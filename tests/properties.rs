@@ -135,6 +135,18 @@ const ALTER_OPS: &[&str] = &[
     "LOCK=NONE",
     "ADD COLUMN \"q\"\"x\" int",
     "ADD COLUMN `b``t` int",
+    // MySQL forms read clause by clause (src/sql/clauses.rs).
+    "ENGINE=InnoDB",
+    "ENGINE=MyISAM",
+    "FORCE",
+    "ROW_FORMAT=DYNAMIC KEY_BLOCK_SIZE=8",
+    "COMMENT='a, b'",
+    "DEFAULT CHARSET=utf8mb4 COLLATE utf8mb4_bin",
+    "CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
+    "AUTO_INCREMENT=5",
+    "DROP KEY t_n",
+    "ADD COLUMN IF NOT EXISTS q int",
+    "SET (fillfactor = 70)",
 ];
 
 fn analyse_all_engines(text: &str) {

@@ -5,6 +5,7 @@
 
 use super::{OscError, Result};
 use crate::engine::Engine;
+use crate::sql::clauses::{self, Part, Raw};
 use sqlparser::ast::{
     AlterColumnOperation, AlterTableOperation, Ident, ObjectName, ObjectNamePart, Statement,
 };
@@ -23,6 +24,10 @@ pub struct Alter {
     pub using: BTreeMap<String, String>,
     /// The operations, kept to render the retargeted statement.
     pub stmt: sqlparser::ast::AlterTable,
+    /// MySQL clauses sqlparser cannot read (table options, `FORCE`,
+    /// `CONVERT TO`), in statement order with its operations; empty when
+    /// sqlparser read the whole statement (see `clauses`).
+    pub parts: Vec<Part>,
 }
 
 impl Alter {
@@ -30,8 +35,21 @@ impl Alter {
     /// that a table copy can carry.
     pub fn parse(engine: Engine, sql: &str) -> Result<Alter> {
         let dialect = engine.dialect();
-        let stmts = Parser::parse_sql(dialect.as_ref(), sql)
-            .map_err(|e| OscError::Invalid(format!("cannot parse the statement: {e}")))?;
+        let (stmts, parts) = match Parser::parse_sql(dialect.as_ref(), sql) {
+            Ok(stmts) => (stmts, vec![]),
+            Err(e) => match engine
+                .is_mysql_family()
+                .then(|| clauses::split(dialect.as_ref(), sql))
+                .flatten()
+            {
+                Some(split) => read_clauses(dialect.as_ref(), split.map_err(OscError::Invalid)?)?,
+                None => {
+                    return Err(OscError::Invalid(format!(
+                        "cannot parse the statement: {e}"
+                    )))
+                }
+            },
+        };
         if stmts.len() != 1 {
             return Err(OscError::Invalid(format!(
                 "expected exactly one ALTER TABLE statement, got {}",
@@ -49,10 +67,10 @@ impl Alter {
                 "only a plain ALTER TABLE is supported".into(),
             ));
         }
-        if at.operations.is_empty() {
+        if at.operations.is_empty() && parts.is_empty() {
             return Err(OscError::Invalid("the ALTER TABLE has no operation".into()));
         }
-        let parts: Vec<String> = at
+        let name_parts: Vec<String> = at
             .name
             .0
             .iter()
@@ -61,21 +79,22 @@ impl Alter {
                 _ => Err(OscError::Invalid("unsupported table name".into())),
             })
             .collect::<Result<_>>()?;
-        let (schema, table) = match parts.as_slice() {
+        let (schema, table) = match name_parts.as_slice() {
             [t] => (None, t.clone()),
             [s, t] => (Some(s.clone()), t.clone()),
             _ => return Err(OscError::Invalid("table name has too many parts".into())),
         };
         let mut renamed = BTreeMap::new();
         let mut using = BTreeMap::new();
-        // ALGORITHM= and LOCK= make no sense on an empty shadow: drop them.
+        // ALGORITHM= and LOCK= make no sense on an empty shadow: drop them
+        // (the clause reader already left them out).
         at.operations.retain(|op| {
             !matches!(
                 op,
                 AlterTableOperation::Algorithm { .. } | AlterTableOperation::Lock { .. }
             )
         });
-        if at.operations.is_empty() {
+        if at.operations.is_empty() && parts.is_empty() {
             return Err(OscError::Invalid(
                 "the ALTER TABLE has no operation besides ALGORITHM=/LOCK=, which a shadow copy ignores".into(),
             ));
@@ -115,6 +134,7 @@ impl Alter {
             renamed,
             using,
             stmt: at,
+            parts,
         })
     }
 
@@ -129,7 +149,46 @@ impl Alter {
         parts.push(ObjectNamePart::Identifier(quoted(engine, shadow)));
         at.name = ObjectName(parts);
         at.if_exists = false;
-        Statement::AlterTable(at).to_string()
+        if self.parts.is_empty() {
+            return Statement::AlterTable(at).to_string();
+        }
+        let clauses: Vec<String> = self
+            .parts
+            .iter()
+            .map(|p| match p {
+                Part::Op(i) => at.operations[*i].to_string(),
+                Part::Raw(s, _) => s.clone(),
+            })
+            .collect();
+        format!("ALTER TABLE {} {}", at.name, clauses.join(", "))
+    }
+
+    /// The statement for the oracle's scratch tables (see `oracle`): as
+    /// `retarget`, without foreign keys on PostgreSQL, whose scratch tables
+    /// are temporary and cannot reference a permanent table (a foreign key
+    /// changes no row). None when nothing else is left to apply.
+    pub fn retarget_for_sample(
+        &self,
+        engine: Engine,
+        schema: Option<&str>,
+        name: &str,
+    ) -> Option<String> {
+        if engine != Engine::Postgres || !self.parts.is_empty() {
+            return Some(self.retarget(engine, schema, name));
+        }
+        let mut a = self.clone();
+        a.stmt.operations.retain(|op| {
+            !matches!(op, AlterTableOperation::AddConstraint { constraint, .. }
+                if matches!(constraint, sqlparser::ast::TableConstraint::ForeignKey(_)))
+        });
+        for op in &mut a.stmt.operations {
+            if let AlterTableOperation::AddColumn { column_def, .. } = op {
+                column_def
+                    .options
+                    .retain(|o| !matches!(o.option, sqlparser::ast::ColumnOption::ForeignKey(_)));
+            }
+        }
+        (!a.stmt.operations.is_empty()).then(|| a.retarget(engine, schema, name))
     }
 
     /// True when the statement adds a unique or primary key.
@@ -141,6 +200,53 @@ impl Alter {
                     | sqlparser::ast::TableConstraint::PrimaryKey(_)))
         })
     }
+}
+
+/// Parses the clauses of a split MySQL statement that sqlparser can read,
+/// naming the first it cannot.
+fn read_clauses(
+    dialect: &dyn sqlparser::dialect::Dialect,
+    split: clauses::Split,
+) -> Result<(Vec<Statement>, Vec<Part>)> {
+    for p in &split.parts {
+        if let Part::Raw(text, Raw::Options(opts)) = p {
+            if let Some((_, v)) = opts
+                .iter()
+                .find(|(n, v)| n == "ENGINE" && !v.eq_ignore_ascii_case("InnoDB"))
+            {
+                return Err(OscError::Refused(format!(
+                    "{text}: shipgate osc copies into InnoDB only (each chunk commits with its journal position in one transaction), not {v}"
+                )));
+            }
+        }
+    }
+    // sqlparser needs one operation to build the statement; an ALGORITHM=
+    // clause is dropped again by `parse` like any other.
+    let sql = if split.parsed.is_empty() {
+        format!("{} ALGORITHM=DEFAULT", split.head)
+    } else {
+        format!("{} {}", split.head, split.parsed.join(", "))
+    };
+    let stmts = Parser::parse_sql(dialect, &sql).map_err(|e| {
+        let culprit = split.parsed.iter().find_map(|c| {
+            Parser::parse_sql(dialect, &format!("{} {c}", split.head))
+                .err()
+                .map(|e| format!("cannot read the clause `{c}`: {e}"))
+        });
+        OscError::Invalid(culprit.unwrap_or_else(|| format!("cannot parse the statement: {e}")))
+    })?;
+    // One clause, one operation: anything else is not what was read.
+    let ops = match stmts.first() {
+        Some(Statement::AlterTable(at)) => at.operations.len(),
+        _ => usize::MAX,
+    };
+    if stmts.len() != 1 || (ops != split.parsed.len() && !split.parsed.is_empty()) {
+        return Err(OscError::Invalid(format!(
+            "cannot read the statement: its clauses ({}) did not read as one operation each",
+            split.parsed.join(", ")
+        )));
+    }
+    Ok((stmts, split.parts))
 }
 
 fn quoted(engine: Engine, name: &str) -> Ident {
@@ -168,7 +274,13 @@ fn check_operation(engine: Engine, op: &AlterTableOperation) -> Result<()> {
         | O::DropConstraint { .. }
         | O::DropIndex { .. }
         | O::RenameConstraint { .. } => true,
-        O::ChangeColumn { .. } | O::ModifyColumn { .. } => engine.is_mysql_family(),
+        O::ChangeColumn { .. }
+        | O::ModifyColumn { .. }
+        | O::AutoIncrement { .. }
+        | O::DropForeignKey { .. }
+        | O::DropPrimaryKey { .. } => engine.is_mysql_family(),
+        // Storage parameters (`SET (fillfactor = 70)`): set on the shadow.
+        O::SetOptionsParens { .. } | O::ResetOptions { .. } => engine == Engine::Postgres,
         O::AddConstraint { constraint, .. } => {
             // On MySQL a foreign key name is unique per database, so a copy
             // cannot carry one under its own name.
@@ -224,6 +336,58 @@ mod tests {
                 "{sql}"
             );
         }
+    }
+
+    #[test]
+    fn mysql_forms_sqlparser_cannot_read_are_kept_in_order() {
+        let a = Alter::parse(
+            Engine::Mysql,
+            "ALTER TABLE t DROP KEY k, ADD COLUMN c int FIRST, ENGINE=InnoDB, LOCK=NONE, CONVERT TO CHARSET utf8mb4",
+        )
+        .unwrap();
+        assert_eq!(a.stmt.operations.len(), 2);
+        assert_eq!(
+            a.retarget(Engine::Mysql, Some("db"), "_sg_new_t"),
+            "ALTER TABLE `db`.`_sg_new_t` DROP INDEX k, ADD COLUMN c INT FIRST, ENGINE=InnoDB, CONVERT TO CHARSET utf8mb4"
+        );
+        let a = Alter::parse(Engine::Mysql, "ALTER TABLE t ENGINE=InnoDB").unwrap();
+        assert!(a.stmt.operations.is_empty());
+        assert_eq!(
+            a.retarget(Engine::Mysql, None, "_sg_new_t"),
+            "ALTER TABLE `_sg_new_t` ENGINE=InnoDB"
+        );
+        let a = Alter::parse(Engine::Mysql, "ALTER TABLE t AUTO_INCREMENT = 50").unwrap();
+        assert_eq!(
+            a.retarget(Engine::Mysql, None, "_sg_new_t"),
+            "ALTER TABLE `_sg_new_t` AUTO_INCREMENT = 50"
+        );
+        let a = Alter::parse(Engine::Postgres, "ALTER TABLE t SET (fillfactor = 70)").unwrap();
+        assert_eq!(
+            a.retarget(Engine::Postgres, None, "_sg_new_t"),
+            "ALTER TABLE \"_sg_new_t\" SET (fillfactor = 70)"
+        );
+    }
+
+    #[test]
+    fn an_unreadable_mysql_clause_is_named() {
+        for (sql, clause) in [
+            (
+                "ALTER TABLE t FORCE, ADD COLUMN IF NOT EXISTS c int",
+                "`ADD COLUMN IF NOT EXISTS c int`",
+            ),
+            ("ALTER TABLE t ENGINE=InnoDB, ORDER BY a", "`ORDER BY a`"),
+            (
+                "ALTER TABLE t DROP KEY k, STATS_PERSISTENT=0",
+                "`STATS_PERSISTENT=0`",
+            ),
+            ("ALTER TABLE t ENGINE=MEMORY", "ENGINE=MEMORY"),
+        ] {
+            let e = Alter::parse(Engine::Mysql, sql).unwrap_err();
+            assert!(e.to_string().contains(clause), "{sql}: {e}");
+            assert_eq!(e.exit_code(), crate::cli::EXIT_USAGE);
+        }
+        // Not MySQL: the parser's own error stands.
+        assert!(Alter::parse(Engine::Postgres, "ALTER TABLE t FORCE").is_err());
     }
 
     #[test]

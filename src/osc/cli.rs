@@ -131,6 +131,13 @@ pub struct RunArgs {
     /// Keep the old table, in sync, until `shipgate osc cleanup` (the default).
     #[arg(long)]
     pub keep_old: bool,
+    /// Skip the check of the copy against the engine's own ALTER on a
+    /// sample of the rows (docs/osc.md, "The oracle"): for measuring what
+    /// it costs, and for an ALTER whose sample the engine cannot alter
+    /// in a scratch table. Verification still runs, but it compares
+    /// through the copy's own column mapping.
+    #[arg(long)]
+    pub no_oracle: bool,
     #[arg(long, value_enum, default_value = "human")]
     pub log_format: LogFormat,
     /// The ALTER TABLE statement.
@@ -167,6 +174,7 @@ fn options(a: RunArgs) -> Result<Options, OscError> {
         max_lock_wait,
         cutover_retries,
         drop_old: a.drop_old,
+        no_oracle: a.no_oracle,
         json: a.log_format == LogFormat::Json,
         limits: Limits {
             max_load: a

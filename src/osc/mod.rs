@@ -13,7 +13,9 @@
 //! an upsert that could swallow a unique-key violation). Whatever a chunk
 //! copied from an older snapshot is therefore overwritten by the replay.
 //!
-//! Code map: `alter` reads and retargets the statement; `db` is the thin SQL
+//! Code map: `alter` reads and retargets the statement (with `sql::clauses`
+//! for the MySQL forms sqlparser cannot read); `oracle` checks the copy's mapping
+//! against the engine's own ALTER on a sample; `db` is the thin SQL
 //! connection; `plan` holds the names and SQL fragments; `engines/*` hold
 //! the engine-specific introspection, setup and cut-over; `copy`, `replay`,
 //! `verify` are the engine-neutral loops; `throttle` pauses them under
@@ -28,6 +30,7 @@ pub mod copy;
 pub mod db;
 pub mod engines;
 pub mod journal;
+pub mod oracle;
 pub mod plan;
 pub mod progress;
 pub mod redact;

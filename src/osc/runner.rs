@@ -31,6 +31,8 @@ pub struct Options {
     pub max_lock_wait: Duration,
     pub cutover_retries: u32,
     pub drop_old: bool,
+    /// Skip the sample check against the engine's own ALTER (`oracle`).
+    pub no_oracle: bool,
     pub json: bool,
     /// `--max-load` / `--max-replica-lag`.
     pub limits: Limits,
@@ -252,7 +254,11 @@ pub async fn run(opts: &Options) -> Result<()> {
             let mut attempt = 0;
             let (plan, log) = loop {
                 attempt += 1;
-                match setup(&mut conn, &eng, &alter, opts, &schema, &journal, &jkey).await {
+                match setup(
+                    &mut conn, &eng, &alter, opts, &schema, &journal, &jkey, &progress,
+                )
+                .await
+                {
                     Err(e) if is_lock_timeout(&e) && attempt < opts.cutover_retries => {
                         if !eng.pg() {
                             for s in eng.teardown(&schema, &table, false) {
@@ -370,7 +376,10 @@ fn ask(plan: &Plan, opts: &Options) -> Result<()> {
 
 /// Creates shadow, change table and triggers, and the journal entry. In a
 /// dry run everything is rolled back (PostgreSQL) or built as a temporary
-/// table (MySQL) and only the statements are returned.
+/// table (MySQL) and only the statements are returned. Before the change
+/// capture touches the live table, the copy's mapping is checked against
+/// the engine's own ALTER on a sample (`oracle`, also in a dry run).
+#[allow(clippy::too_many_arguments)]
 async fn setup(
     conn: &mut Conn,
     eng: &Eng,
@@ -379,6 +388,7 @@ async fn setup(
     schema: &str,
     journal: &Journal,
     jkey: &str,
+    progress: &Progress,
 ) -> Result<(Plan, Vec<String>)> {
     let mut log: Vec<String> = vec![];
     if eng.pg() {
@@ -395,6 +405,7 @@ async fn setup(
                 conn.exec(&run(s, &mut log)).await?;
             }
             let plan = postgres::plan(conn, alter, &opts.statement, schema).await?;
+            oracle(conn, alter, &plan, opts, progress).await?;
             let (drops, extra) = postgres::defer_indexes(conn, &plan).await?;
             for s in drops.into_iter().chain(postgres::capture_sql(&plan)) {
                 conn.exec(&run(s, &mut log)).await?;
@@ -461,6 +472,7 @@ async fn setup(
         .await;
         conn.exec(&drop_tmp).await?;
         let plan = probe?;
+        oracle(conn, alter, &plan, opts, progress).await?;
         if opts.dry_run {
             log.push(journal.create_sql());
             log.push(journal.insert_sql(jkey, &opts.statement, journal::SETUP, &Extra::default()));
@@ -491,6 +503,23 @@ async fn setup(
             .await?;
         Ok((plan, log))
     }
+}
+
+/// The sample check (see `oracle.rs`), unless `--no-oracle`.
+async fn oracle(
+    conn: &mut Conn,
+    alter: &Alter,
+    plan: &Plan,
+    opts: &Options,
+    progress: &Progress,
+) -> Result<()> {
+    if opts.no_oracle {
+        progress.event("oracle", json!({"skipped": "--no-oracle"}));
+        return Ok(());
+    }
+    let fields = super::oracle::check(conn, alter, plan).await?;
+    progress.event("oracle", fields);
+    Ok(())
 }
 
 fn print_dry_run(plan: &Plan, log: &[String], keep_old: bool) {

@@ -186,7 +186,7 @@ pub fn recognise(low: &Lowering, sql: &str) -> Option<Vec<Op>> {
             }]);
         }
         if low.engine.is_mysql_family() {
-            if let Some(ops) = mysql_alter_table(low, &w) {
+            if let Some(ops) = mysql_alter_table(low, sql, &w) {
                 return Some(ops);
             }
         }
@@ -268,13 +268,50 @@ pub fn recognise(low: &Lowering, sql: &str) -> Option<Vec<Op>> {
     None
 }
 
-/// MySQL/MariaDB `ALTER TABLE t …` with a single action sqlparser does not
-/// parse: table options that rebuild, `CONVERT TO CHARACTER SET`,
-/// `RENAME INDEX|KEY a TO b`, `ALTER INDEX i [IN]VISIBLE`. Trailing
-/// `ALGORITHM=`/`LOCK=` clauses are allowed (parse.rs reads them).
-fn mysql_alter_table(low: &Lowering, w: &[Word]) -> Option<Vec<Op>> {
+/// MySQL/MariaDB `ALTER TABLE t …` sqlparser does not parse: table options
+/// that rebuild, `FORCE` and `CONVERT TO CHARACTER SET` (any number of
+/// them, read by [`super::clauses`]: one rebuild), or a single
+/// `RENAME INDEX|KEY a TO b` / `ALTER INDEX i [IN]VISIBLE`. `ALGORITHM=`/
+/// `LOCK=` clauses are allowed (parse.rs reads them).
+fn mysql_alter_table(low: &Lowering, sql: &str, w: &[Word]) -> Option<Vec<Op>> {
     let kw = |i: usize, k: &str| is(w, i, k);
     let (table, i) = name_at(low, w, 2)?;
+    if let Some(Ok(split)) = super::clauses::split(&*low.engine.dialect(), sql) {
+        if split.parsed.is_empty() && !split.parts.is_empty() {
+            let mut what: Option<&str> = None;
+            let mut copy = false;
+            for p in &split.parts {
+                let super::clauses::Part::Raw(_, raw) = p else {
+                    return None;
+                };
+                use super::clauses::Raw;
+                let this = match raw {
+                    Raw::Convert => {
+                        copy = true;
+                        "CONVERT TO CHARACTER SET"
+                    }
+                    Raw::Force => "FORCE",
+                    // Options that only change metadata are not a rebuild;
+                    // such a statement stays unrecognised here.
+                    Raw::Options(o) => o
+                        .iter()
+                        .map(|(n, _)| n.as_str())
+                        .find(|n| matches!(*n, "ENGINE" | "ROW_FORMAT" | "KEY_BLOCK_SIZE"))?,
+                };
+                what = what.or(Some(this));
+            }
+            let what = if copy {
+                "CONVERT TO CHARACTER SET"
+            } else {
+                what?
+            };
+            return Some(vec![Op::RebuildTable {
+                table,
+                copy,
+                what: what.to_string(),
+            }]);
+        }
+    }
     // Actions other than the one recognised, apart from ALGORITHM/LOCK,
     // make the statement one this recogniser does not understand.
     let only_options_after = |from: usize| {
@@ -286,27 +323,6 @@ fn mysql_alter_table(low: &Lowering, w: &[Word]) -> Option<Vec<Op>> {
                     .is_some_and(|x| x.upper == "ALGORITHM" || x.upper == "LOCK")
             })
     };
-    let rebuild = |copy: bool, what: &str| {
-        Some(vec![Op::RebuildTable {
-            table: table.clone(),
-            copy,
-            what: what.to_string(),
-        }])
-    };
-    if kw(i, "CONVERT") && kw(i + 1, "TO") && only_options_after(i) {
-        return rebuild(true, "CONVERT TO CHARACTER SET");
-    }
-    if kw(i, "FORCE") && only_options_after(i) {
-        return rebuild(false, "FORCE");
-    }
-    if matches!(
-        w.get(i).map(|x| x.upper.as_str()),
-        Some("ENGINE" | "ROW_FORMAT" | "KEY_BLOCK_SIZE")
-    ) && only_options_after(i)
-    {
-        let what = w[i].upper.clone();
-        return rebuild(false, &what);
-    }
     if kw(i, "RENAME") && (kw(i + 1, "INDEX") || kw(i + 1, "KEY")) && kw(i + 3, "TO") {
         let from = Name(w.get(i + 2)?.ident.clone());
         let to = Name(w.get(i + 4)?.ident.clone());
@@ -454,12 +470,19 @@ mod tests {
             one("ALTER TABLE t ALTER INDEX i INVISIBLE"),
             Op::Other { .. }
         ));
-        // Mixed with another action: not understood here, so not hidden.
+        // Several rebuilding clauses are one rebuild; CONVERT makes it a copy.
+        assert!(matches!(
+            one("ALTER TABLE t ENGINE=InnoDB ROW_FORMAT=DYNAMIC, FORCE, CONVERT TO CHARSET utf8mb4, LOCK=SHARED"),
+            Op::RebuildTable { copy: true, .. }
+        ));
+        // Mixed with another action, or metadata only: not understood
+        // here, so not hidden.
         assert!(rec(
             Engine::Mysql,
             "ALTER TABLE t ENGINE=InnoDB, ADD COLUMN c int"
         )
         .is_none());
+        assert!(rec(Engine::Mysql, "ALTER TABLE t COMMENT='x'").is_none());
         assert!(rec(Engine::Postgres, "ALTER TABLE t FORCE").is_none());
     }
 

@@ -3,6 +3,7 @@
 //! does not know, and lowering everything to the [`ir::Op`] model.
 //! Invariant: it never fails and never drops a statement.
 
+pub mod clauses;
 pub mod fallback;
 pub mod ir;
 pub mod lower;

@@ -5,6 +5,7 @@
 pub mod db;
 pub mod osc;
 pub mod trees;
+pub mod twin;
 
 #[allow(unused_imports)]
 pub use trees::*;
