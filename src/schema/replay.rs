@@ -50,6 +50,8 @@ fn column_from(spec: &ColumnSpec) -> Column {
         default: spec.default.clone(),
         generated: spec.generated,
         auto: spec.auto,
+        charset: spec.charset.clone(),
+        collation: spec.collation.clone(),
     }
 }
 

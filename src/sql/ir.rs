@@ -83,6 +83,10 @@ pub struct ColumnSpec {
     pub default: Option<DefaultValue>,
     pub generated: Option<Generated>,
     pub auto: Option<AutoKind>,
+    /// MySQL/MariaDB `CHARACTER SET` and `COLLATE` (lower case): written on
+    /// the column, or the table's default for a column of a CREATE TABLE.
+    pub charset: Option<String>,
+    pub collation: Option<String>,
     /// Inline constraints (`PRIMARY KEY`, `UNIQUE`, `REFERENCES`, `CHECK`),
     /// as table constraints over this one column.
     pub constraints: Vec<ConstraintSpec>,
