@@ -598,6 +598,36 @@ mod tests {
     }
 
     #[test]
+    fn a_table_dropped_and_created_again_follows_its_drop() {
+        let before = "CREATE TABLE connectors (id int PRIMARY KEY, name text);";
+        let again = |cols: &str| {
+            statements(
+                before,
+                &format!("DROP TABLE IF EXISTS connectors;\nCREATE TABLE connectors ({cols});"),
+            )
+            .iter()
+            .map(|s| (s.phase, s.class))
+            .collect::<Vec<_>>()
+        };
+        // Another shape: new code needs the new columns before the deploy.
+        assert_eq!(
+            again("id int PRIMARY KEY, identifier text NOT NULL"),
+            vec![
+                (Phase::PostDeploy, Verdict::ZeroDowntime),
+                (Phase::PostDeploy, Verdict::ExpandContract)
+            ]
+        );
+        // The same shape: only the order matters.
+        assert_eq!(
+            again("id int PRIMARY KEY, name text"),
+            vec![
+                (Phase::PostDeploy, Verdict::ZeroDowntime),
+                (Phase::PostDeploy, Verdict::ZeroDowntime)
+            ]
+        );
+    }
+
+    #[test]
     fn a_column_added_back_after_a_deferred_drop_follows_it() {
         let before = "CREATE TABLE t (id int PRIMARY KEY, c int);";
         let s = statements(

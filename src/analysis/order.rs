@@ -89,18 +89,28 @@ fn touches(op: &Op) -> Vec<Key> {
 }
 
 /// What new code needs of what `op` makes, when it needs it: then `op`
-/// cannot wait until after the deploy. A table renamed onto the name of
-/// one the release drops (a table swap) is needed when new code uses a
-/// column of it that the table under that name before the release
-/// (`before`) lacks; `current` is the schema the statement runs on.
+/// cannot wait until after the deploy. A table created or renamed onto
+/// the name of one the release drops (a table swap) is needed when new
+/// code uses a column of it that the table under that name before the
+/// release (`before`) lacks; `current` is the schema the statement runs on.
 fn new_code_needs(op: &Op, usage: &dyn Usage, before: &Schema, current: &Schema) -> Option<String> {
-    if let Op::RenameTable { from, to } = op {
-        if let (Some(old), Some(new)) = (before.table(to), current.table(from)) {
-            return new
-                .columns
-                .iter()
-                .find(|c| old.column(&c.name).is_none() && usage.new_uses(to, Some(&c.name)))
-                .map(|c| format!("{to}.{}", c.name));
+    // A table put under the name of one the release drops: needed for the
+    // columns the dropped one lacked.
+    let replaced: Option<(&Name, Vec<&str>)> = match op {
+        Op::RenameTable { from, to } => current
+            .table(from)
+            .map(|t| (to, t.columns.iter().map(|c| c.name.as_str()).collect())),
+        Op::CreateTable { table, columns, .. } => {
+            Some((table, columns.iter().map(|c| c.name.as_str()).collect()))
+        }
+        _ => None,
+    };
+    if let Some((to, columns)) = replaced {
+        if let Some(old) = before.table(to) {
+            return columns
+                .into_iter()
+                .find(|c| old.column(c).is_none() && usage.new_uses(to, Some(c)))
+                .map(|c| format!("{to}.{c}"));
         }
     }
     let (t, c) = match op {
