@@ -30,8 +30,22 @@ pub fn variants(op: &Op, before: &Schema, facts: &EngineFacts) -> Vec<String> {
             out
         }
         Op::AlterColumnType {
-            table, column, ty, ..
+            table,
+            column,
+            ty,
+            collation,
+            ..
         } => match before.column(table, column) {
+            // PostgreSQL keeps the rows but rebuilds every index on a column
+            // whose collation changes (measured on PostgreSQL 17: the index
+            // gets a new relfilenode, the table keeps its own).
+            Some(old)
+                if type_change_is_coercible(&old.ty, ty, facts)
+                    && old.collation != *collation
+                    && column_is_indexed(before, table, column) =>
+            {
+                v("collation-indexed")
+            }
             Some(old) if type_change_is_coercible(&old.ty, ty, facts) => v("coercible"),
             _ => v("rewrite"),
         },

@@ -417,10 +417,15 @@ fn apply_op(schema: &mut Schema, op: &Op, engine: Engine) -> Result<(), ReplayEr
             Ok(())
         }
         Op::AlterColumnType {
-            table, column, ty, ..
+            table,
+            column,
+            ty,
+            collation,
+            ..
         } => {
             let c = column_mut(schema, table, column)?;
             c.ty = ty.clone();
+            c.collation = collation.clone();
             Ok(())
         }
         Op::RedefineColumn {

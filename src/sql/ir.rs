@@ -214,6 +214,9 @@ pub enum Op {
     AlterColumnType {
         table: Name,
         column: String,
+        /// `COLLATE` given with the new type (lower case, unquoted); without
+        /// it the column takes the type's default collation.
+        collation: Option<String>,
         ty: SqlType,
         using: Option<String>,
     },

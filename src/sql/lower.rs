@@ -705,6 +705,7 @@ impl Lowering<'_> {
                     } => Op::AlterColumnType {
                         table,
                         column,
+                        collation: None,
                         ty: self.sql_type(data_type),
                         using: using.as_ref().map(|u| u.to_string()),
                     },
@@ -793,7 +794,7 @@ fn charset_name(n: &ObjectName) -> String {
     charset_text(&n.to_string())
 }
 
-fn charset_text(s: &str) -> String {
+pub(crate) fn charset_text(s: &str) -> String {
     let s = s
         .trim_matches(|c| matches!(c, '`' | '"' | '\''))
         .to_lowercase();
