@@ -88,6 +88,70 @@ fn sqlx_reversible_files_leave_the_downs_out() {
 }
 
 #[test]
+fn name_versioned_files_share_numbers_and_order_by_name() {
+    // maragudk/migrate (harness/gitness): the version is the file name, so
+    // numbers repeat; `_up.sql` is an up file too, `_down.sql` a down file.
+    let files = [
+        ("go.mod", "module app\n"),
+        (
+            "store/migrate/postgres/0000_create_extension_citext.up.sql",
+            "CREATE EXTENSION IF NOT EXISTS citext;",
+        ),
+        (
+            "store/migrate/postgres/0000_create_extension_btree.up.sql",
+            "CREATE EXTENSION IF NOT EXISTS btree_gin;",
+        ),
+        (
+            "store/migrate/postgres/0001_create_table_b_spaces.up.sql",
+            "CREATE TABLE spaces (id int);",
+        ),
+        (
+            "store/migrate/postgres/0001_create_table_a_principals.up.sql",
+            "CREATE TABLE principals (id int);",
+        ),
+        (
+            "store/migrate/postgres/0001_create_table_a_principals.down.sql",
+            "DROP TABLE principals;",
+        ),
+        (
+            "store/migrate/postgres/0002_alter_spaces_add_internal_up.sql",
+            "ALTER TABLE spaces ADD COLUMN internal boolean;",
+        ),
+        (
+            "store/migrate/postgres/0002_alter_spaces_add_internal_down.sql",
+            "ALTER TABLE spaces DROP COLUMN internal;",
+        ),
+    ];
+    let (_t, tree) = dir_tree(&files);
+    let set = discover(
+        &tree,
+        Some(Engine::Postgres),
+        Some("store/migrate/postgres"),
+    )
+    .unwrap();
+    assert_eq!(set.layout, Layout::NameVersioned);
+    assert_eq!(
+        ids(&set),
+        [
+            "0000_create_extension_btree",
+            "0000_create_extension_citext",
+            "0001_create_table_a_principals",
+            "0001_create_table_b_spaces",
+            "0002_alter_spaces_add_internal",
+        ]
+    );
+    assert_eq!(
+        by_id(&set, "0002_alter_spaces_add_internal").up_text(),
+        "ALTER TABLE spaces ADD COLUMN internal boolean;"
+    );
+    // The tool runs each file in a transaction of its own.
+    assert!(set
+        .migrations
+        .iter()
+        .all(|m| m.transaction == TxMode::Wrapped));
+}
+
+#[test]
 fn golang_migrate_versions_and_transactions() {
     let files = [
         ("go.mod", "module app\n"),

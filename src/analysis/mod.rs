@@ -7,6 +7,7 @@ pub mod code_checks;
 pub mod compat;
 pub mod context;
 pub mod cost;
+pub mod order;
 pub mod stats;
 pub mod usage;
 pub mod variant;
@@ -16,7 +17,7 @@ use crate::facts::{facts, EngineFacts};
 use crate::rules;
 use crate::schema::{replay_statement, ReplayError, Schema};
 use crate::span::Span;
-use crate::sql::ir::{ConstraintSpec, Name, Op, Statement, TxControl};
+use crate::sql::ir::{Name, Op, Statement, TxControl};
 use crate::verdict::{Finding, Severity, Verdict};
 use compat::{phase_need, AssumedUsage, PhaseNeed, Usage};
 use context::{Ctx, TxState};
@@ -128,9 +129,10 @@ pub fn analyse(release: &Release) -> Outcome {
 
     let mut schema = release.before.clone();
     let mut new_tables: BTreeSet<Name> = BTreeSet::new();
-    // Constraints this release adds after the deploy: validating one must
-    // come after it too, or the plan validates a constraint not yet there.
-    let mut added_after_deploy: BTreeSet<(Name, String)> = BTreeSet::new();
+    // Names changed by statements that run after the deploy: a statement
+    // that needs one (validating a constraint added after the deploy,
+    // renaming a table to a name a deferred DROP frees) follows it.
+    let mut deferrals = order::Deferrals::default();
     let mut findings = Vec::new();
     let mut statements = Vec::new();
     for m in release.migrations {
@@ -148,7 +150,7 @@ pub fn analyse(release: &Release) -> Outcome {
                 stmt,
                 &mut schema,
                 &mut new_tables,
-                &mut added_after_deploy,
+                &mut deferrals,
                 &mut tx,
             );
             findings.extend(stmt_findings);
@@ -172,7 +174,7 @@ fn analyse_statement(
     stmt: &Statement,
     schema: &mut Schema,
     new_tables: &mut BTreeSet<Name>,
-    added_after_deploy: &mut BTreeSet<(Name, String)>,
+    deferrals: &mut order::Deferrals,
     tx: &mut TxState,
 ) -> (Vec<Finding>, StatementReport) {
     let engine = release.engine;
@@ -198,16 +200,13 @@ fn analyse_statement(
             table,
         };
         let technique = assessment.technique(f, &release.version, op, schema);
-        let phase = match op {
-            Op::ValidateConstraint { table, name }
-                if added_after_deploy.contains(&(table.clone(), name.to_lowercase())) =>
-            {
-                PhaseNeed::Post {
-                    why: format!("constraint {name} on {table} is added after the deploy"),
-                }
-            }
-            _ => phase_need(op, schema, usage),
-        };
+        let phase = deferrals.phase_need(
+            op,
+            phase_need(op, schema, usage),
+            usage,
+            release.before,
+            schema,
+        );
         let ctx = Ctx {
             engine,
             version: &release.version,
@@ -305,21 +304,8 @@ fn analyse_statement(
         _ if has_post => Phase::PostDeploy,
         _ => Phase::PreDeploy,
     };
-    if phase == Phase::PostDeploy {
-        for op in &stmt.ops {
-            if let Op::AddConstraint {
-                table,
-                constraint:
-                    ConstraintSpec {
-                        name: Some(name), ..
-                    },
-                ..
-            } = op
-            {
-                added_after_deploy.insert((table.clone(), name.to_lowercase()));
-            }
-        }
-    }
+    let phase = deferrals.order(&stmt.ops, phase);
+    deferrals.record(&stmt.ops, phase, &short(&stmt.text));
     let rewrite = if has_post && has_pre_only && class < Verdict::ExpandContract {
         Some(format!(
             "split this statement: its additive parts run before the deploy, the parts old code depends on after it{}",
@@ -336,6 +322,15 @@ fn analyse_statement(
         class,
     };
     (found, report)
+}
+
+/// A statement's first line, cut short, for messages.
+fn short(text: &str) -> String {
+    let line = text.lines().next().unwrap_or("").trim();
+    match line.char_indices().nth(60) {
+        Some((i, _)) => format!("{} …", &line[..i]),
+        None => line.to_string(),
+    }
 }
 
 /// A finding for a class no specific rule explained.
@@ -537,6 +532,10 @@ mod tests {
     use super::*;
 
     fn phases(before: &str, sql: &str) -> Vec<Phase> {
+        statements(before, sql).iter().map(|s| s.phase).collect()
+    }
+
+    fn statements(before: &str, sql: &str) -> Vec<StatementReport> {
         let engine = Engine::Postgres;
         let low = crate::sql::lower::Lowering {
             engine,
@@ -559,9 +558,96 @@ mod tests {
             usage: None,
         })
         .statements
-        .iter()
-        .map(|s| s.phase)
-        .collect()
+    }
+
+    #[test]
+    fn a_table_renamed_onto_the_name_a_deferred_drop_frees_follows_it() {
+        let before =
+            "CREATE TABLE artifacts (artifact_id int PRIMARY KEY, artifact_name text NOT NULL);";
+        let swap = "CREATE TABLE artifacts_temp (artifact_id int PRIMARY KEY, artifact_version text NOT NULL);\n\
+            DROP TABLE artifacts;\n\
+            ALTER TABLE artifacts_temp RENAME TO artifacts;\n\
+            CREATE INDEX artifacts_version ON artifacts (artifact_version);";
+        let s = statements(before, swap);
+        assert_eq!(
+            s.iter().map(|s| s.phase).collect::<Vec<_>>(),
+            vec![
+                Phase::PreDeploy,
+                Phase::PostDeploy,
+                Phase::PostDeploy,
+                Phase::PostDeploy
+            ]
+        );
+        // New code needs artifact_version, which the table under that name
+        // lacks until the rename: no split serves both versions.
+        assert_eq!(s[2].class, Verdict::ExpandContract);
+        // The same swap with the same columns: old and new code both work on
+        // either table, so the rename only waits for the drop.
+        let same = "CREATE TABLE artifacts_temp (artifact_id int PRIMARY KEY, artifact_name text NOT NULL);\n\
+            DROP TABLE artifacts;\n\
+            ALTER TABLE artifacts_temp RENAME TO artifacts;";
+        let s = statements(before, same);
+        assert_eq!(
+            s.iter().map(|s| (s.phase, s.class)).collect::<Vec<_>>(),
+            vec![
+                (Phase::PreDeploy, Verdict::ZeroDowntime),
+                (Phase::PostDeploy, Verdict::ZeroDowntime),
+                (Phase::PostDeploy, Verdict::ZeroDowntime)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_table_dropped_and_created_again_follows_its_drop() {
+        let before = "CREATE TABLE connectors (id int PRIMARY KEY, name text);";
+        let again = |cols: &str| {
+            statements(
+                before,
+                &format!("DROP TABLE IF EXISTS connectors;\nCREATE TABLE connectors ({cols});"),
+            )
+            .iter()
+            .map(|s| (s.phase, s.class))
+            .collect::<Vec<_>>()
+        };
+        // Another shape: new code needs the new columns before the deploy.
+        assert_eq!(
+            again("id int PRIMARY KEY, identifier text NOT NULL"),
+            vec![
+                (Phase::PostDeploy, Verdict::ZeroDowntime),
+                (Phase::PostDeploy, Verdict::ExpandContract)
+            ]
+        );
+        // The same shape: only the order matters.
+        assert_eq!(
+            again("id int PRIMARY KEY, name text"),
+            vec![
+                (Phase::PostDeploy, Verdict::ZeroDowntime),
+                (Phase::PostDeploy, Verdict::ZeroDowntime)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_column_added_back_after_a_deferred_drop_follows_it() {
+        let before = "CREATE TABLE t (id int PRIMARY KEY, c int);";
+        let s = statements(
+            before,
+            "ALTER TABLE t DROP COLUMN c;\nALTER TABLE t ADD COLUMN c text;",
+        );
+        assert_eq!(
+            s.iter().map(|s| s.phase).collect::<Vec<_>>(),
+            vec![Phase::PostDeploy, Phase::PostDeploy]
+        );
+        // Old code needs the old c, new code the new one.
+        assert_eq!(s[1].class, Verdict::ExpandContract);
+        // An unrelated column is added before the deploy as usual.
+        assert_eq!(
+            phases(
+                before,
+                "ALTER TABLE t DROP COLUMN c;\nALTER TABLE t ADD COLUMN d text;"
+            ),
+            vec![Phase::PostDeploy, Phase::PreDeploy]
+        );
     }
 
     #[test]

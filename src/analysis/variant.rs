@@ -30,8 +30,22 @@ pub fn variants(op: &Op, before: &Schema, facts: &EngineFacts) -> Vec<String> {
             out
         }
         Op::AlterColumnType {
-            table, column, ty, ..
+            table,
+            column,
+            ty,
+            collation,
+            ..
         } => match before.column(table, column) {
+            // PostgreSQL keeps the rows but rebuilds every index on a column
+            // whose collation changes (measured on PostgreSQL 17: the index
+            // gets a new relfilenode, the table keeps its own).
+            Some(old)
+                if type_change_is_coercible(&old.ty, ty, facts)
+                    && old.collation != *collation
+                    && column_is_indexed(before, table, column) =>
+            {
+                v("collation-indexed")
+            }
             Some(old) if type_change_is_coercible(&old.ty, ty, facts) => v("coercible"),
             _ => v("rewrite"),
         },
@@ -42,11 +56,20 @@ pub fn variants(op: &Op, before: &Schema, facts: &EngineFacts) -> Vec<String> {
             position,
         } => match before.column(table, from) {
             Some(old) => match redefine_variant(old, column, position.is_some(), facts) {
-                // ENUM/SET members appended: instant where a VARCHAR growth is not.
-                "coercible" if !old.ty.values.is_empty() => {
-                    vec!["enum-append".into(), "coercible".into()]
-                }
-                variant => v(variant),
+                // A rebuild or copy for another reason covers the new collation.
+                variant @ ("rewrite" | "nullability" | "reorder") => v(variant),
+                variant => match charset_change(old, column) {
+                    // The engine re-sorts every index on the column: a copy.
+                    Some(_) if column_is_indexed(before, table, from) => {
+                        vec!["collation-indexed".into(), "rewrite".into()]
+                    }
+                    Some(change) => vec![change.into(), "rewrite".into()],
+                    // ENUM/SET members appended: instant where a VARCHAR growth is not.
+                    None if variant == "coercible" && !old.ty.values.is_empty() => {
+                        vec!["enum-append".into(), "coercible".into()]
+                    }
+                    None => v(variant),
+                },
             },
             None => v("rewrite"),
         },
@@ -209,6 +232,43 @@ fn grows(old: &[u64], new: &[u64], i: usize) -> bool {
     }
 }
 
+/// Whether a MySQL `MODIFY`/`CHANGE` changes the column's character set
+/// (`"charset"`) or only its collation (`"collation"`). A character set or
+/// collation the new definition names is a change unless the old column is
+/// known to have had the same one; one the new definition leaves out (the
+/// table default) is not judged, since the table default is not modelled
+/// past CREATE TABLE.
+pub fn charset_change(old: &Column, new: &ColumnSpec) -> Option<&'static str> {
+    let differs = |o: &Option<String>, n: &Option<String>| match (o, n) {
+        (_, None) => false,
+        (None, Some(_)) => true,
+        (Some(o), Some(n)) => o != n,
+    };
+    if differs(&old.charset, &new.charset) {
+        Some("charset")
+    } else if differs(&old.collation, &new.collation) {
+        Some("collation")
+    } else {
+        None
+    }
+}
+
+/// `column` is part of an index or key of `table` (primary, unique, foreign
+/// key, or a plain index).
+pub fn column_is_indexed(schema: &Schema, table: &crate::sql::ir::Name, column: &str) -> bool {
+    let Some(t) = schema.table(table) else {
+        return false;
+    };
+    let has = |cols: &[String]| cols.iter().any(|c| c.eq_ignore_ascii_case(column));
+    t.indexes.iter().any(|i| has(&i.columns))
+        || t.constraints.iter().any(|c| match &c.kind {
+            ConstraintKind::PrimaryKey { columns }
+            | ConstraintKind::Unique { columns }
+            | ConstraintKind::ForeignKey { columns, .. } => has(columns),
+            _ => false,
+        })
+}
+
 /// MySQL `MODIFY`/`CHANGE`: what changed decides the algorithm.
 fn redefine_variant(
     old: &Column,
@@ -328,6 +388,66 @@ mod tests {
         assert_eq!(
             variants(&op("ALTER TABLE t ADD COLUMN u int UNIQUE;"), &schema, f),
             vec!["unique", "nullable"]
+        );
+    }
+
+    #[test]
+    fn collation_and_charset_changes_are_variants_of_their_own() {
+        let f = facts(Engine::Mysql);
+        let mut schema = Schema::default();
+        let low = crate::sql::lower::Lowering {
+            engine: Engine::Mysql,
+            volatile_functions: &[],
+        };
+        let file: std::sync::Arc<str> = std::sync::Arc::from("t.sql");
+        let parse = |sql: &str| crate::sql::parse::parse_script(&file, sql, 0..sql.len(), &low);
+        let before = "CREATE TABLE t (k varchar(20) NOT NULL PRIMARY KEY, a varchar(20), \
+            b varchar(20) CHARACTER SET latin1, c varchar(20)) DEFAULT CHARSET=utf8 COLLATE=utf8_general_ci;\n\
+            CREATE TABLE u (k varchar(20) NOT NULL, a varchar(20), KEY u_a (a));";
+        for s in parse(before) {
+            crate::schema::replay_statement(&mut schema, &s, Engine::Mysql);
+        }
+        // The table default is recorded on its columns; `utf8` is `utf8mb3`.
+        let a = schema.column(&crate::sql::ir::Name::new("t"), "a").unwrap();
+        assert_eq!(a.charset.as_deref(), Some("utf8mb3"));
+        assert_eq!(a.collation.as_deref(), Some("utf8mb3_general_ci"));
+        let b = schema.column(&crate::sql::ir::Name::new("t"), "b").unwrap();
+        assert_eq!(
+            (b.charset.as_deref(), b.collation.as_deref()),
+            (Some("latin1"), None)
+        );
+        let op = |sql: &str| parse(sql).remove(0).ops.remove(0);
+        let var = |sql: &str| variants(&op(sql), &schema, f);
+        assert_eq!(
+            var("ALTER TABLE t MODIFY a varchar(20) COLLATE utf8mb3_bin;"),
+            vec!["collation", "rewrite"]
+        );
+        assert_eq!(
+            var("ALTER TABLE t MODIFY k varchar(20) COLLATE utf8_bin NOT NULL;"),
+            vec!["collation-indexed", "rewrite"]
+        );
+        assert_eq!(
+            var("ALTER TABLE t MODIFY a varchar(20) CHARACTER SET utf8mb4;"),
+            vec!["charset", "rewrite"]
+        );
+        // Restated as it is: no change; left out: the table default, not judged.
+        assert_eq!(
+            var("ALTER TABLE t MODIFY a varchar(20) CHARACTER SET utf8 COLLATE utf8_general_ci;"),
+            vec!["rename-only"]
+        );
+        assert_eq!(
+            var("ALTER TABLE t MODIFY c varchar(20);"),
+            vec!["rename-only"]
+        );
+        // A type change that copies anyway stays a rewrite.
+        assert_eq!(
+            var("ALTER TABLE t MODIFY a varchar(10) COLLATE utf8mb3_bin;"),
+            vec!["rewrite"]
+        );
+        // Unknown before (no table default) and named now: taken as a change.
+        assert_eq!(
+            var("ALTER TABLE u MODIFY a varchar(20) COLLATE utf8mb4_bin;"),
+            vec!["collation-indexed", "rewrite"]
         );
     }
 

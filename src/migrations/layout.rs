@@ -255,6 +255,9 @@ fn by_content(folder: Folder<'_>, chosen: Vec<SqlFile>) -> Result<MigrationSet, 
     if !nested && texts.iter().any(|t| looks_dbmate(t)) {
         return numbered_texts(folder, chosen, texts, Layout::Dbmate);
     }
+    if let Some(ups) = super::name_version::name_versioned(&chosen) {
+        return Ok(name_versioned_set(folder, &chosen, texts, ups));
+    }
     let all_numbered = chosen.iter().all(|f| numbered(&f.stem).is_some());
     let has_up_suffix = chosen.iter().any(|f| f.direction == Direction::Up);
     let rust = has_cargo_manifest(folder.tree, &folder.dir);
@@ -298,6 +301,47 @@ fn by_content(folder: Folder<'_>, chosen: Vec<SqlFile>) -> Result<MigrationSet, 
     }
     out.sort_by(|a, b| cmp_path(&a.id, &b.id).then_with(|| a.path.cmp(&b.path)));
     Ok(folder.set(layout, out))
+}
+
+/// maragudk/migrate: each up file is one version (its name), run in one
+/// transaction, in name order (see [`super::name_version`]).
+fn name_versioned_set(
+    mut folder: Folder<'_>,
+    chosen: &[SqlFile],
+    texts: Vec<Arc<str>>,
+    ups: Vec<(SqlFile, String)>,
+) -> MigrationSet {
+    let text_of: HashMap<&str, Arc<str>> =
+        chosen.iter().map(|f| f.full.as_str()).zip(texts).collect();
+    let mut out = Vec::new();
+    for (f, version) in &ups {
+        let Some(text) = text_of.get(f.full.as_str()) else {
+            continue;
+        };
+        let name = numbered(version).map(|(_, n)| n).unwrap_or_default();
+        let mut m = migration(
+            &f.full,
+            version.clone(),
+            name,
+            text.clone(),
+            Layout::NameVersioned,
+        );
+        m.transaction = TxMode::Wrapped;
+        out.push(m);
+    }
+    let skipped: Vec<&str> = chosen
+        .iter()
+        .filter(|f| !ups.iter().any(|(u, _)| u.full == f.full))
+        .filter(|f| !f.stem.to_ascii_lowercase().ends_with("_down"))
+        .map(|f| f.full.as_str())
+        .collect();
+    if !skipped.is_empty() {
+        folder.notes.push(format!(
+            "skipped {} (neither `.up.sql` nor `_up.sql`: the migrator does not run it)",
+            skipped.join(", ")
+        ));
+    }
+    folder.set(Layout::NameVersioned, out)
 }
 
 fn apply_sections(m: &mut Migration) {

@@ -12,6 +12,7 @@ mod compare;
 mod detect;
 mod layout;
 mod locate;
+mod name_version;
 mod names;
 mod natural;
 mod sections;
@@ -53,6 +54,9 @@ pub enum Layout {
     Nested,
     /// A plain folder of `.sql` files, replayed in natural order.
     Plain,
+    /// The version is the whole file name, applied in name order
+    /// (maragudk/migrate): `0001_a.up.sql`, `0001_b.up.sql`, `0002_c_up.sql`.
+    NameVersioned,
     /// No migrations, a declarative schema file instead.
     SchemaFile,
 }
@@ -70,6 +74,7 @@ impl Layout {
             Layout::Atlas => "atlas",
             Layout::Nested => "nested folders",
             Layout::Plain => "plain folder",
+            Layout::NameVersioned => "name-versioned (maragudk/migrate)",
             Layout::SchemaFile => "schema file",
         }
     }

@@ -12,7 +12,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     class: Verdict::ExpandContract,
     summary: "This change falls back to ALGORITHM=COPY: writes wait until every row is copied",
-    what: "Reports operations on an existing table that InnoDB cannot do INSTANT or INPLACE with concurrent DML, per the engine facts: a column data-type change through MODIFY/CHANGE (int → bigint, shrinking, a VARCHAR crossing its length-byte class), DROP PRIMARY KEY without adding one, making an existing column AUTO_INCREMENT, a column added with an expression default (ADD COLUMN of an AUTO_INCREMENT or STORED generated column, ADD FOREIGN KEY/CHECK and ENUM/SET member changes have rules of their own). On a large table the plan runs it as a shadow-table copy (expand-contract); on a small one (by `--stats`) as written.",
+    what: "Reports operations on an existing table that InnoDB cannot do INSTANT or INPLACE with concurrent DML, per the engine facts: a column data-type change through MODIFY/CHANGE (int → bigint, shrinking, a VARCHAR crossing its length-byte class, another character set, or another collation of a column an index covers), DROP PRIMARY KEY without adding one, making an existing column AUTO_INCREMENT, a column added with an expression default (ADD COLUMN of an AUTO_INCREMENT or STORED generated column, ADD FOREIGN KEY/CHECK and ENUM/SET member changes have rules of their own). On a large table the plan runs it as a shadow-table copy (expand-contract); on a small one (by `--stats`) as written.",
     why: "ALGORITHM=COPY builds a new table and copies every row while INSERT, UPDATE and DELETE on the original wait; on a table of millions of rows that is minutes to hours of failed writes. MySQL picks COPY silently when no ALGORITHM clause is given.",
     example: "ALTER TABLE orders MODIFY id bigint NOT NULL;",
     instead: "An online schema change: copy into a shadow table with change capture and cut over (shipgate osc, gh-ost, pt-online-schema-change). Where a cheaper form exists, prefer it: a VIRTUAL generated column, DROP and ADD PRIMARY KEY in one ALTER, a VARCHAR length within the same length-byte class.",
@@ -47,6 +47,18 @@ pub static RULE: Rule = Rule {
             version: None,
             before: "CREATE TABLE orders (id int NOT NULL PRIMARY KEY, note text);",
             sql: "ALTER TABLE orders CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_0900_ai_ci;",
+        },
+        Example {
+            engine: Engine::Mysql,
+            version: None,
+            before: "CREATE TABLE tuple (store char(26) NOT NULL, object_type varchar(128) NOT NULL, PRIMARY KEY (store, object_type)) DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_ai_ci;",
+            sql: "ALTER TABLE tuple MODIFY COLUMN object_type varchar(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL;",
+        },
+        Example {
+            engine: Engine::Mariadb,
+            version: None,
+            before: "CREATE TABLE notes (id int NOT NULL PRIMARY KEY, body varchar(200)) DEFAULT CHARSET=utf8mb4;",
+            sql: "ALTER TABLE notes MODIFY body varchar(200) CHARACTER SET latin1;",
         },
     ],
     quiet: &[
@@ -85,6 +97,18 @@ pub static RULE: Rule = Rule {
             version: None,
             before: "",
             sql: "CREATE TABLE orders (id int NOT NULL PRIMARY KEY, total int);\nALTER TABLE orders MODIFY total bigint;",
+        },
+        Example {
+            engine: Engine::Mariadb,
+            version: None,
+            before: "CREATE TABLE tuple (store char(26) NOT NULL PRIMARY KEY, note varchar(128) NOT NULL) DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci;",
+            sql: "ALTER TABLE tuple MODIFY note varchar(128) COLLATE utf8mb4_bin NOT NULL;",
+        },
+        Example {
+            engine: Engine::Mysql,
+            version: None,
+            before: "CREATE TABLE tuple (store char(26) NOT NULL, object_type varchar(128) NOT NULL, PRIMARY KEY (store, object_type)) DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;",
+            sql: "ALTER TABLE tuple MODIFY COLUMN object_type varchar(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL;",
         },
     ],
 };
@@ -132,6 +156,23 @@ fn describe(ctx: &Ctx) -> String {
             match old {
                 Some(old) if column.auto == Some(AutoKind::AutoIncrement) && old.auto.is_none() => {
                     format!("making {from} AUTO_INCREMENT")
+                }
+                Some(old) if crate::analysis::variant::charset_change(old, column).is_some() => {
+                    let was = |v: &Option<String>| v.clone().unwrap_or_else(|| "unstated".into());
+                    let indexed = ctx.assessment.variants.first().map(String::as_str)
+                        == Some("collation-indexed");
+                    format!(
+                        "changing the character set/collation of {from}{} from {}/{} to {}/{}",
+                        if indexed {
+                            ", which an index covers,"
+                        } else {
+                            ""
+                        },
+                        was(&old.charset),
+                        was(&old.collation),
+                        was(&column.charset),
+                        was(&column.collation),
+                    )
                 }
                 Some(old) => format!("changing {from} from {} to {}", old.ty.text, column.ty.text),
                 None => format!("redefining {from}"),

@@ -35,6 +35,12 @@ pub struct Column {
     pub default: Option<DefaultValue>,
     pub generated: Option<Generated>,
     pub auto: Option<AutoKind>,
+    /// MySQL/MariaDB character set and collation, where known (see
+    /// [`crate::sql::ir::ColumnSpec`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub charset: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
 }
 
 impl Column {

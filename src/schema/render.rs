@@ -10,6 +10,14 @@ use std::fmt::Write;
 /// A column definition (`"email" text NOT NULL DEFAULT ''`).
 pub fn column_def(c: &Column, engine: Engine) -> String {
     let mut l = format!("{} {}", engine.quote_ident(&c.name), c.ty.text);
+    // MySQL/MariaDB: re-parses to the same column (a derived MODIFY keeps
+    // a collation change).
+    if let Some(cs) = &c.charset {
+        let _ = write!(l, " CHARACTER SET {cs}");
+    }
+    if let Some(co) = &c.collation {
+        let _ = write!(l, " COLLATE {co}");
+    }
     if c.not_null {
         l.push_str(" NOT NULL");
     }

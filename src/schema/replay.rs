@@ -50,6 +50,8 @@ fn column_from(spec: &ColumnSpec) -> Column {
         default: spec.default.clone(),
         generated: spec.generated,
         auto: spec.auto,
+        charset: spec.charset.clone(),
+        collation: spec.collation.clone(),
     }
 }
 
@@ -415,10 +417,15 @@ fn apply_op(schema: &mut Schema, op: &Op, engine: Engine) -> Result<(), ReplayEr
             Ok(())
         }
         Op::AlterColumnType {
-            table, column, ty, ..
+            table,
+            column,
+            ty,
+            collation,
+            ..
         } => {
             let c = column_mut(schema, table, column)?;
             c.ty = ty.clone();
+            c.collation = collation.clone();
             Ok(())
         }
         Op::RedefineColumn {

@@ -83,6 +83,10 @@ pub struct ColumnSpec {
     pub default: Option<DefaultValue>,
     pub generated: Option<Generated>,
     pub auto: Option<AutoKind>,
+    /// MySQL/MariaDB `CHARACTER SET` and `COLLATE` (lower case): written on
+    /// the column, or the table's default for a column of a CREATE TABLE.
+    pub charset: Option<String>,
+    pub collation: Option<String>,
     /// Inline constraints (`PRIMARY KEY`, `UNIQUE`, `REFERENCES`, `CHECK`),
     /// as table constraints over this one column.
     pub constraints: Vec<ConstraintSpec>,
@@ -210,6 +214,9 @@ pub enum Op {
     AlterColumnType {
         table: Name,
         column: String,
+        /// `COLLATE` given with the new type (lower case, unquoted); without
+        /// it the column takes the type's default collation.
+        collation: Option<String>,
         ty: SqlType,
         using: Option<String>,
     },

@@ -83,6 +83,8 @@ impl Lowering<'_> {
             default: None,
             generated: None,
             auto: None,
+            charset: None,
+            collation: None,
             constraints: Vec::new(),
         };
         if matches!(
@@ -135,6 +137,8 @@ impl Lowering<'_> {
                         spec.auto = Some(AutoKind::AutoIncrement);
                     }
                 }
+                ColumnOption::CharacterSet(n) => spec.charset = Some(charset_name(n)),
+                ColumnOption::Collation(n) => spec.collation = Some(charset_name(n)),
                 ColumnOption::PrimaryKey(_) => {
                     spec.not_null = true;
                     spec.constraints.push(ConstraintSpec {
@@ -170,6 +174,9 @@ impl Lowering<'_> {
                 }),
                 _ => {}
             }
+        }
+        if spec.charset.is_none() {
+            spec.charset = spec.collation.as_deref().map(charset_of);
         }
         spec
     }
@@ -296,7 +303,9 @@ impl Lowering<'_> {
         let ops = match stmt {
             S::CreateTable(ct) => {
                 let table = self.name(&ct.name);
-                let columns: Vec<ColumnSpec> = ct.columns.iter().map(|c| self.column(c)).collect();
+                let mut columns: Vec<ColumnSpec> =
+                    ct.columns.iter().map(|c| self.column(c)).collect();
+                inherit_table_charset(&mut columns, &ct.table_options);
                 let mut constraints = Vec::new();
                 let mut indexes = Vec::new();
                 for c in &ct.constraints {
@@ -696,6 +705,7 @@ impl Lowering<'_> {
                     } => Op::AlterColumnType {
                         table,
                         column,
+                        collation: None,
                         ty: self.sql_type(data_type),
                         using: using.as_ref().map(|u| u.to_string()),
                     },
@@ -778,6 +788,67 @@ impl Lowering<'_> {
 
 /// The setting a `SELECT set_config('name', value, is_local)` changes: the
 /// function form of `SET`, common in pg_dump output and migration tools.
+/// A character set or collation name as MySQL compares it: unquoted, lower case.
+/// `utf8` is MySQL's alias of `utf8mb3` (and `utf8_bin` of `utf8mb3_bin`).
+fn charset_name(n: &ObjectName) -> String {
+    charset_text(&n.to_string())
+}
+
+pub(crate) fn charset_text(s: &str) -> String {
+    let s = s
+        .trim_matches(|c| matches!(c, '`' | '"' | '\''))
+        .to_lowercase();
+    match s.strip_prefix("utf8") {
+        Some("") => "utf8mb3".into(),
+        Some(rest) if rest.starts_with('_') => format!("utf8mb3{rest}"),
+        _ => s,
+    }
+}
+
+/// The character set a collation belongs to (`utf8mb4_bin` → `utf8mb4`).
+fn charset_of(collation: &str) -> String {
+    collation.split('_').next().unwrap_or(collation).to_string()
+}
+
+/// Columns of a MySQL CREATE TABLE that name no character set or collation
+/// take the table's `DEFAULT CHARSET` / `COLLATE`: recorded on the column,
+/// so a later `MODIFY … COLLATE` can be compared with what the column had.
+/// A column with its own character set keeps it (and takes the table's
+/// collation only when that collation belongs to its character set).
+fn inherit_table_charset(columns: &mut [ColumnSpec], options: &ast::CreateTableOptions) {
+    let opts = match options {
+        ast::CreateTableOptions::Plain(o)
+        | ast::CreateTableOptions::With(o)
+        | ast::CreateTableOptions::Options(o) => o.as_slice(),
+        _ => &[],
+    };
+    let (mut charset, mut collation) = (None, None);
+    for o in opts {
+        if let ast::SqlOption::KeyValue { key, value } = o {
+            let key = key.to_string().to_uppercase();
+            let value = charset_text(&value.to_string());
+            if key.ends_with("CHARSET") || key.ends_with("CHARACTER SET") {
+                charset = Some(value);
+            } else if key.ends_with("COLLATE") {
+                collation = Some(value);
+            }
+        }
+    }
+    let charset = charset.or_else(|| collation.as_deref().map(charset_of));
+    for c in columns.iter_mut() {
+        match (&c.charset, &c.collation) {
+            (None, None) => {
+                c.charset = charset.clone();
+                c.collation = collation.clone();
+            }
+            (Some(cs), None) if collation.as_deref().is_some_and(|t| &charset_of(t) == cs) => {
+                c.collation = collation.clone();
+            }
+            _ => {}
+        }
+    }
+}
+
 pub fn set_config_name(sql: &str) -> Option<String> {
     let lower = sql.to_lowercase();
     let at = lower.find("set_config")?;

@@ -74,6 +74,7 @@ pub fn parse_script(
 fn parse_one(stmt: &mut Statement, dialect: &dyn sqlparser::dialect::Dialect, low: &Lowering) {
     let sql = strip_mysql_executable_comment(&stmt.text, low.engine);
     let (sql, nocopy) = mariadb_nocopy(&sql, low.engine);
+    let (sql, collations) = pg_type_collations(&sql, low.engine);
     let parsed = Parser::new(dialect)
         .try_with_sql(&sql)
         .and_then(|mut p| p.parse_statements());
@@ -89,6 +90,7 @@ fn parse_one(stmt: &mut Statement, dialect: &dyn sqlparser::dialect::Dialect, lo
             if nocopy {
                 stmt.alter_options.algorithm = Some("nocopy".into());
             }
+            set_type_collations(&mut stmt.ops, collations);
             if stmt.alter_options == AlterOptions::default() {
                 // CREATE/DROP INDEX … ALGORITHM= LOCK=: parsed, options not kept.
                 stmt.alter_options = mysql_ddl_options(&stmt.text, low.engine);
@@ -186,6 +188,57 @@ fn mariadb_nocopy(sql: &str, engine: Engine) -> (String, bool) {
         (re.replace_all(sql, "ALGORITHM=INPLACE").into_owned(), true)
     } else {
         (sql.to_string(), false)
+    }
+}
+
+/// PostgreSQL `ALTER COLUMN c TYPE text COLLATE "C"`: sqlparser stops at
+/// the COLLATE, so it is taken out of the text and given back to the
+/// statement's `AlterColumnType` ops, in order, once parsed.
+fn pg_type_collations(sql: &str, engine: Engine) -> (String, Vec<Option<String>>) {
+    static RE: std::sync::OnceLock<(regex::Regex, regex::Regex)> = std::sync::OnceLock::new();
+    if engine != Engine::Postgres || !sql.to_ascii_uppercase().contains("COLLATE") {
+        return (sql.to_string(), Vec::new());
+    }
+    let (clause, collate) = RE.get_or_init(|| {
+        let name = r#"(?:"(?:[^"]|"")+"|\w+)"#;
+        (
+            regex::Regex::new(&format!(
+                r"(?i)\bALTER\s+(?:COLUMN\s+)?{name}\s+(?:SET\s+DATA\s+)?TYPE\s+(?:\([^)]*\)|[^,;()])*"
+            ))
+            .expect("valid regex"),
+            regex::Regex::new(&format!(r"(?i)\s+COLLATE\s+({name}(?:\.{name})*)"))
+                .expect("valid regex"),
+        )
+    });
+    let mut found = Vec::new();
+    let out = clause.replace_all(sql, |c: &regex::Captures| {
+        let text = &c[0];
+        match collate.captures(text) {
+            Some(m) => {
+                found.push(Some(super::lower::charset_text(&m[1].replace('"', ""))));
+                collate.replace(text, "").into_owned()
+            }
+            None => {
+                found.push(None);
+                text.to_string()
+            }
+        }
+    });
+    (out.into_owned(), found)
+}
+
+fn set_type_collations(ops: &mut [Op], collations: Vec<Option<String>>) {
+    let mut targets: Vec<&mut Option<String>> = ops
+        .iter_mut()
+        .filter_map(|op| match op {
+            Op::AlterColumnType { collation, .. } => Some(collation),
+            _ => None,
+        })
+        .collect();
+    if targets.len() == collations.len() {
+        for (t, c) in targets.iter_mut().zip(collations) {
+            **t = c;
+        }
     }
 }
 
@@ -290,6 +343,31 @@ mod tests {
         assert!(s[0].allows.is_empty());
         assert_eq!(s[1].allows[0].rule, "drop-column");
         assert_eq!(s[1].allows[0].reason, "the column is unused since v3");
+    }
+
+    #[test]
+    fn postgres_type_collation_is_parsed_and_kept() {
+        let s = parse(
+            Engine::Postgres,
+            "ALTER TABLE t ALTER COLUMN a TYPE varchar(10) COLLATE \"C\", ALTER COLUMN b SET DATA TYPE numeric(10,2), ALTER COLUMN c TYPE text COLLATE pg_catalog.\"default\";",
+        );
+        let collations: Vec<Option<String>> = s[0]
+            .ops
+            .iter()
+            .filter_map(|o| match o {
+                Op::AlterColumnType { collation, .. } => Some(collation.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(s[0].parse_error, None);
+        assert_eq!(
+            collations,
+            vec![
+                Some("c".to_string()),
+                None,
+                Some("pg_catalog.default".to_string())
+            ]
+        );
     }
 
     #[test]
