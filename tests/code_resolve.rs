@@ -24,6 +24,7 @@ fn schema() -> Schema {
         ("orders", vec!["id", "user_id", "total", "created_at"]),
         ("items", vec!["id", "order_id", "sku"]),
         ("audit", vec!["id", "who", "what"]),
+        ("jobs", vec!["id", "attempted_by", "args", "expires_at"]),
     ])
 }
 
@@ -245,4 +246,56 @@ fn set_operations_order_by_output_names() {
     let u = usage("SELECT name AS label FROM users UNION ALL SELECT sku FROM items ORDER BY label");
     assert!(u.unresolved.is_empty(), "{u:?}");
     assert_eq!(u.reads, vec![c("items", "sku"), c("users", "name")]);
+}
+
+#[test]
+fn subscripts_and_field_access_read_the_column_not_its_qualifier() {
+    // `r.attempted_by[1]` is column attempted_by of r, subscripted; field
+    // names after a subscript or a parenthesised column are not columns.
+    let u = usage("SELECT r.attempted_by[1], jobs.attempted_by[2:], (r.args).tenant, r.args->>'k', r.args['a'].b, r.attempted_by[array_length(r.attempted_by, 1)] FROM jobs r JOIN jobs ON jobs.id = r.id");
+    assert_eq!(
+        u.reads,
+        vec![c("jobs", "args"), c("jobs", "attempted_by"), c("jobs", "id")]
+    );
+    assert!(u.unresolved.is_empty(), "{u:?}");
+    assert!(u.star_tables.is_empty(), "{u:?}");
+    // The subscript itself is an expression with its own columns.
+    let u = usage("SELECT j.attempted_by[j.missing] FROM jobs j");
+    assert_eq!(u.unresolved, vec!["j.missing"]);
+    // A missing array column is still missing.
+    let u = usage("SELECT r.tried_by[1] FROM jobs r");
+    assert_eq!(u.unresolved, vec!["r.tried_by"]);
+}
+
+#[test]
+fn named_function_arguments_are_not_columns() {
+    let u = usage("UPDATE jobs SET expires_at = now() + make_interval(secs => $1) WHERE id = $2");
+    assert_eq!(u.writes, vec![c("jobs", "expires_at")]);
+    assert_eq!(u.reads, vec![c("jobs", "id")]);
+    assert!(u.unresolved.is_empty(), "{u:?}");
+    // `:=` form; the argument's value is still an expression.
+    let u = usage("SELECT make_interval(days := total, hours := nothing) FROM orders");
+    assert_eq!(u.reads, vec![c("orders", "total")]);
+    assert_eq!(u.unresolved, vec!["nothing"]);
+}
+
+#[test]
+fn whole_row_references_read_every_column() {
+    // PostgreSQL reads a bare name no column has as the row of the table
+    // it names.
+    let u = usage("SELECT total, refill(o) FROM orders o WHERE user_id = $1");
+    assert_eq!(u.star_tables, vec!["orders"]);
+    assert!(u.unresolved.is_empty(), "{u:?}");
+    let u = usage("SELECT row_to_json(users), to_jsonb(o.*) FROM users JOIN orders o ON o.user_id = users.id");
+    assert_eq!(u.star_tables, vec!["orders", "users"]);
+    assert!(u.unresolved.is_empty(), "{u:?}");
+    // A column of that name wins over the row.
+    let u = usage("SELECT f(sku) FROM items sku");
+    assert_eq!(u.reads, vec![c("items", "sku")]);
+    assert!(u.star_tables.is_empty());
+    // A name no table or column in scope has stays unresolved.
+    let u = usage("SELECT f(x) FROM orders o");
+    assert_eq!(u.unresolved, vec!["x"]);
+    let u = usage("SELECT f(x.*) FROM orders o");
+    assert_eq!(u.unresolved, vec!["x.*"]);
 }

@@ -12,12 +12,13 @@
 
 use serde::Serialize;
 use sqlparser::ast::{
-    AssignmentTarget, ConflictTarget, Expr, FromTable, GroupByExpr, Ident, Join, JoinConstraint,
-    JoinOperator, ObjectName, OnConflictAction, OnInsert, OrderByKind, Query, Select, SelectItem,
+    AccessExpr, AssignmentTarget, ConflictTarget, Expr, FromTable, Function, FunctionArg,
+    FunctionArgExpr, FunctionArguments, GroupByExpr, Ident, Join, JoinConstraint, JoinOperator,
+    ObjectName, OnConflictAction, OnInsert, OrderByKind, Query, Select, SelectItem,
     SelectItemQualifiedWildcardKind, SetExpr, Statement, TableFactor, TableObject, TableWithJoins,
     UpdateTableFromKind, Visit, Visitor,
 };
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::ops::ControlFlow;
 
 /// The schema a query is resolved against.
@@ -397,19 +398,25 @@ impl<'c> Resolver<'c> {
                         SelectItemQualifiedWildcardKind::ObjectName(n) => object_name(n),
                         SelectItemQualifiedWildcardKind::Expr(e) => e.to_string().to_lowercase(),
                     };
-                    match find_source(scope, &q) {
-                        Some(Source {
-                            kind: Kind::Table(t),
-                            ..
-                        }) => {
-                            self.stars.insert(t.clone());
-                        }
-                        Some(_) => {}
-                        None => {
-                            self.unresolved.insert(format!("{q}.*"));
-                        }
-                    }
+                    self.whole_row(scope, &q);
                 }
+            }
+        }
+    }
+
+    /// `q.*`, or a bare `q` that names no column: every column of the table
+    /// (or derived table) `q`, as one row value.
+    fn whole_row(&mut self, scope: &Scope, q: &str) {
+        match find_source(scope, q) {
+            Some(Source {
+                kind: Kind::Table(t),
+                ..
+            }) => {
+                self.stars.insert(t.clone());
+            }
+            Some(_) => {}
+            None => {
+                self.unresolved.insert(format!("{q}.*"));
             }
         }
     }
@@ -829,6 +836,9 @@ impl<'c> Resolver<'c> {
         for parts in c.idents {
             self.column(scope, &parts, Access::Read);
         }
+        for q in c.rows {
+            self.whole_row(scope, &object_name(&q));
+        }
         for q in c.subqueries {
             self.query(&q, Some(scope));
         }
@@ -904,6 +914,13 @@ impl<'c> Resolver<'c> {
                 return;
             }
             sc = s.parent;
+        }
+        // PostgreSQL reads a bare name that no column in any scope has as
+        // the whole row of the table or alias it names (`f(t)`,
+        // `row_to_json(t)`): columns first, then relations.
+        // <https://www.postgresql.org/docs/current/rowtypes.html#ROWTYPES-USAGE>
+        if find_source(scope, col).is_some() {
+            return self.whole_row(scope, col);
         }
         if !SYSTEM_COLUMNS.contains(&col) {
             self.unresolved.insert(col.to_string());
@@ -1035,11 +1052,81 @@ fn select_names(items: &[SelectItem]) -> Option<Vec<String>> {
 
 /// Collects the column references of an expression and its direct
 /// subqueries (whose own references are resolved in their own scope).
+///
+/// Names that are not column references are left out: field names of a
+/// composite or array access (`r.col[1].field`, `(r.col).field`), and
+/// argument names of a function call (`make_interval(secs => $1)`,
+/// `f(a := 1)`). The visitor walks into those nodes too, so they are
+/// remembered by address and passed over when reached.
 #[derive(Default)]
 struct Collector {
     idents: Vec<Vec<Ident>>,
+    /// `q.*` passed as a function argument (`row_to_json(t.*)`).
+    rows: Vec<ObjectName>,
     subqueries: Vec<Query>,
+    not_columns: HashSet<*const Expr>,
     depth: usize,
+}
+
+impl Collector {
+    /// `root.a.b[1].c`: the column is the root's name and the dotted names
+    /// before the first subscript (`root.a.b`); every later name is a field.
+    fn field_access(&mut self, root: &Expr, chain: &[AccessExpr]) {
+        let mut parts = match root {
+            Expr::Identifier(i) => Some(vec![i.clone()]),
+            Expr::CompoundIdentifier(p) => Some(p.clone()),
+            _ => None,
+        };
+        if parts.is_some() {
+            self.not_columns.insert(root as *const Expr);
+        }
+        for a in chain {
+            match a {
+                AccessExpr::Dot(e) => {
+                    match (&mut parts, e) {
+                        (Some(p), Expr::Identifier(i)) => p.push(i.clone()),
+                        _ => {
+                            if let Some(p) = parts.take() {
+                                self.idents.push(p);
+                            }
+                        }
+                    }
+                    if matches!(e, Expr::Identifier(_)) {
+                        self.not_columns.insert(e as *const Expr);
+                    }
+                }
+                AccessExpr::Subscript(_) => {
+                    if let Some(p) = parts.take() {
+                        self.idents.push(p);
+                    }
+                }
+            }
+        }
+        if let Some(p) = parts {
+            self.idents.push(p);
+        }
+    }
+
+    fn function_args(&mut self, f: &Function) {
+        let FunctionArguments::List(list) = &f.args else {
+            return;
+        };
+        for a in &list.args {
+            match a {
+                FunctionArg::ExprNamed { name, arg, .. } => {
+                    self.not_columns.insert(name as *const Expr);
+                    if let FunctionArgExpr::QualifiedWildcard(q) = arg {
+                        self.rows.push(q.clone());
+                    }
+                }
+                FunctionArg::Named { arg, .. } | FunctionArg::Unnamed(arg) => {
+                    if let FunctionArgExpr::QualifiedWildcard(q) = arg {
+                        self.rows.push(q.clone());
+                    }
+                }
+            }
+        }
+    }
 }
 
 impl Visitor for Collector {
@@ -1059,12 +1146,17 @@ impl Visitor for Collector {
     }
 
     fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
-        if self.depth == 0 {
-            match e {
-                Expr::Identifier(i) => self.idents.push(vec![i.clone()]),
-                Expr::CompoundIdentifier(p) => self.idents.push(p.clone()),
-                _ => {}
+        if self.depth > 0 || self.not_columns.contains(&(e as *const Expr)) {
+            return ControlFlow::Continue(());
+        }
+        match e {
+            Expr::Identifier(i) => self.idents.push(vec![i.clone()]),
+            Expr::CompoundIdentifier(p) => self.idents.push(p.clone()),
+            Expr::CompoundFieldAccess { root, access_chain } => {
+                self.field_access(root, access_chain)
             }
+            Expr::Function(f) => self.function_args(f),
+            _ => {}
         }
         ControlFlow::Continue(())
     }
