@@ -7,4 +7,5 @@ pub mod fallback;
 pub mod ir;
 pub mod lower;
 pub mod parse;
+pub mod pg_names;
 pub mod split;
