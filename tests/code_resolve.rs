@@ -24,6 +24,7 @@ fn schema() -> Schema {
         ("orders", vec!["id", "user_id", "total", "created_at"]),
         ("items", vec!["id", "order_id", "sku"]),
         ("audit", vec!["id", "who", "what"]),
+        ("jobs", vec!["id", "attempted_by", "args", "expires_at"]),
     ])
 }
 
@@ -245,4 +246,136 @@ fn set_operations_order_by_output_names() {
     let u = usage("SELECT name AS label FROM users UNION ALL SELECT sku FROM items ORDER BY label");
     assert!(u.unresolved.is_empty(), "{u:?}");
     assert_eq!(u.reads, vec![c("items", "sku"), c("users", "name")]);
+}
+
+#[test]
+fn subscripts_and_field_access_read_the_column_not_its_qualifier() {
+    // `r.attempted_by[1]` is column attempted_by of r, subscripted; field
+    // names after a subscript or a parenthesised column are not columns.
+    let u = usage("SELECT r.attempted_by[1], jobs.attempted_by[2:], (r.args).tenant, r.args->>'k', r.args['a'].b, r.attempted_by[array_length(r.attempted_by, 1)] FROM jobs r JOIN jobs ON jobs.id = r.id");
+    assert_eq!(
+        u.reads,
+        vec![
+            c("jobs", "args"),
+            c("jobs", "attempted_by"),
+            c("jobs", "id")
+        ]
+    );
+    assert!(u.unresolved.is_empty(), "{u:?}");
+    assert!(u.star_tables.is_empty(), "{u:?}");
+    // The subscript itself is an expression with its own columns.
+    let u = usage("SELECT j.attempted_by[j.missing] FROM jobs j");
+    assert_eq!(u.unresolved, vec!["j.missing"]);
+    // A missing array column is still missing.
+    let u = usage("SELECT r.tried_by[1] FROM jobs r");
+    assert_eq!(u.unresolved, vec!["r.tried_by"]);
+}
+
+#[test]
+fn named_function_arguments_are_not_columns() {
+    let u = usage("UPDATE jobs SET expires_at = now() + make_interval(secs => $1) WHERE id = $2");
+    assert_eq!(u.writes, vec![c("jobs", "expires_at")]);
+    assert_eq!(u.reads, vec![c("jobs", "id")]);
+    assert!(u.unresolved.is_empty(), "{u:?}");
+    // `:=` form; the argument's value is still an expression.
+    let u = usage("SELECT make_interval(days := total, hours := nothing) FROM orders");
+    assert_eq!(u.reads, vec![c("orders", "total")]);
+    assert_eq!(u.unresolved, vec!["nothing"]);
+}
+
+#[test]
+fn whole_row_references_read_every_column() {
+    // PostgreSQL reads a bare name no column has as the row of the table
+    // it names.
+    let u = usage("SELECT total, refill(o) FROM orders o WHERE user_id = $1");
+    assert_eq!(u.star_tables, vec!["orders"]);
+    assert!(u.unresolved.is_empty(), "{u:?}");
+    let u = usage(
+        "SELECT row_to_json(users), to_jsonb(o.*) FROM users JOIN orders o ON o.user_id = users.id",
+    );
+    assert_eq!(u.star_tables, vec!["orders", "users"]);
+    assert!(u.unresolved.is_empty(), "{u:?}");
+    // A column of that name wins over the row.
+    let u = usage("SELECT f(sku) FROM items sku");
+    assert_eq!(u.reads, vec![c("items", "sku")]);
+    assert!(u.star_tables.is_empty());
+    // A name no table or column in scope has stays unresolved.
+    let u = usage("SELECT f(x) FROM orders o");
+    assert_eq!(u.unresolved, vec!["x"]);
+    let u = usage("SELECT f(x.*) FROM orders o");
+    assert_eq!(u.unresolved, vec!["x.*"]);
+}
+
+#[test]
+fn cte_columns_are_named_as_postgresql_names_them() {
+    // A cast keeps the name of what it casts, a field access its field, a
+    // function call the function; CASE is `case`.
+    let u = usage("WITH q AS (SELECT o.user_id::bigint, (o.total)::numeric, max(o.created_at)::timestamptz, CASE WHEN o.total > 0 THEN 1 END FROM orders o GROUP BY o.user_id, o.total), j AS (SELECT r.attempted_by[1], (r.args).tenant FROM jobs r) SELECT q.user_id, q.total, q.max, q.case, j.attempted_by, j.tenant FROM q, j WHERE q.nope = 1");
+    assert_eq!(u.unresolved, vec!["q.nope"]);
+    assert!(u.reads.contains(&c("orders", "user_id")));
+    // A literal's cast is named by its type; an operator names nothing.
+    let u = usage("WITH q AS (SELECT 'x'::text, 1 + 1) SELECT q.text, q.\"?column?\" FROM q");
+    assert!(u.unresolved.is_empty(), "{u:?}");
+}
+
+#[test]
+fn stars_in_ctes_expand_to_the_columns_they_read() {
+    let u = usage("WITH e AS (SELECT o.* FROM orders o JOIN users u ON u.id = o.user_id), b AS (SELECT * FROM items, e) SELECT e.total, b.sku, b.user_id, e.nope, b.name FROM e, b");
+    assert_eq!(u.unresolved, vec!["b.name", "e.nope"]);
+    assert_eq!(u.star_tables, vec!["items", "orders"]);
+    // A star over a table the schema lacks leaves the columns unknown.
+    let u = usage("WITH e AS (SELECT * FROM legacy) SELECT e.anything FROM e");
+    assert!(u.unresolved.is_empty(), "{u:?}");
+}
+
+#[test]
+fn data_modifying_ctes_are_read_by_their_returning_list() {
+    let u = usage("WITH moved AS (DELETE FROM orders WHERE total = 0 RETURNING id, user_id AS uid) SELECT m.uid, m.id, m.total FROM moved m");
+    assert_eq!(u.unresolved, vec!["m.total"]);
+    let u = usage("WITH d AS (UPDATE orders SET total = 0 RETURNING *), i AS (INSERT INTO audit (who) VALUES (1) RETURNING audit.*) SELECT d.total, i.what, d.nope FROM d, i");
+    assert_eq!(u.unresolved, vec!["d.nope"]);
+}
+
+#[test]
+fn cte_names_shadow_tables_and_column_lists_rename() {
+    let u = usage(
+        "WITH users AS (SELECT user_id AS uid FROM orders) SELECT users.uid, users.name FROM users",
+    );
+    assert_eq!(u.tables, vec!["orders"]);
+    assert_eq!(u.reads, vec![c("orders", "user_id")]);
+    assert_eq!(u.unresolved, vec!["users.name"]);
+    let u = usage("WITH t(a, b) AS (SELECT id, total FROM orders) SELECT t.a, t.b, t.id FROM t");
+    assert_eq!(u.unresolved, vec!["t.id"]);
+    let u = usage("WITH RECURSIVE tree(id, parent) AS (SELECT id, user_id FROM orders UNION ALL SELECT o.id, tree.parent FROM orders o JOIN tree ON o.user_id = tree.id) SELECT tree.parent, tree.total FROM tree");
+    assert_eq!(u.unresolved, vec!["tree.total"]);
+}
+
+#[test]
+fn values_lists_and_lateral() {
+    let u = usage("SELECT v.column2, w.x FROM (VALUES (1, 'a')) v, (VALUES (2)) AS w(x) JOIN users u ON u.id = w.x WHERE v.column3 = 1");
+    assert_eq!(u.unresolved, vec!["v.column3"]);
+    // LATERAL sees the FROM items before it; a plain derived table does not.
+    let u = usage("SELECT l.total FROM users u, LATERAL (SELECT o.total FROM orders o WHERE o.user_id = u.id) l");
+    assert!(u.unresolved.is_empty(), "{u:?}");
+    let u = usage("SELECT 1 FROM users u, (SELECT o.total FROM orders o WHERE o.user_id = u.id) l");
+    assert_eq!(u.unresolved, vec!["u.id"]);
+    // A function in FROM sees them too, and is named by its alias (given
+    // without AS) or, unaliased, by the function.
+    let u = usage("SELECT min(e.task_at), unnest.x, g FROM users t, LATERAL list_events($1, t.id, t.nope) e, unnest($2::int[]), generate_series(1, 3) g");
+    assert_eq!(u.unresolved, vec!["t.nope"]);
+    assert!(u.reads.contains(&c("users", "id")));
+}
+
+#[test]
+fn insert_select_from_a_cte() {
+    let u = usage("WITH c AS (SELECT id, total FROM orders) INSERT INTO audit (who, what) SELECT c.id, c.total FROM c RETURNING id");
+    assert_eq!(u.writes, vec![c("audit", "what"), c("audit", "who")]);
+    assert_eq!(
+        u.reads,
+        vec![c("audit", "id"), c("orders", "id"), c("orders", "total")]
+    );
+    assert!(u.unresolved.is_empty(), "{u:?}");
+    let u = usage("INSERT INTO audit (who) WITH c AS (SELECT id FROM orders) SELECT c.id FROM c WHERE c.total > 0");
+    assert_eq!(u.unresolved, vec!["c.total"]);
+    assert!(u.insert.as_ref().is_some_and(|i| i.from_select));
 }

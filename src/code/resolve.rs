@@ -12,13 +12,16 @@
 
 use serde::Serialize;
 use sqlparser::ast::{
-    AssignmentTarget, ConflictTarget, Expr, FromTable, GroupByExpr, Ident, Join, JoinConstraint,
-    JoinOperator, ObjectName, OnConflictAction, OnInsert, OrderByKind, Query, Select, SelectItem,
+    AccessExpr, AssignmentTarget, ConflictTarget, Expr, FromTable, Function, FunctionArg,
+    FunctionArgExpr, FunctionArguments, GroupByExpr, Ident, Join, JoinConstraint, JoinOperator,
+    ObjectName, OnConflictAction, OnInsert, OrderByKind, Query, Select, SelectItem,
     SelectItemQualifiedWildcardKind, SetExpr, Statement, TableFactor, TableObject, TableWithJoins,
     UpdateTableFromKind, Visit, Visitor,
 };
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::ops::ControlFlow;
+
+mod names;
 
 /// The schema a query is resolved against.
 pub trait Catalog {
@@ -226,22 +229,22 @@ impl<'c> Resolver<'c> {
         c
     }
 
-    fn statement(&mut self, stmt: &Statement, parent: Option<&Scope>) {
+    /// Resolves a statement; returns its output column names when known (a
+    /// query's, or a data-modifying statement's RETURNING list).
+    fn statement(&mut self, stmt: &Statement, parent: Option<&Scope>) -> Option<Vec<String>> {
         if self.depth > MAX_DEPTH {
-            return;
+            return None;
         }
         self.depth += 1;
+        let mut out = None;
         match stmt {
-            Statement::Query(q) => {
-                self.query(q, parent);
-            }
-            Statement::Insert(ins) => self.insert(ins, parent),
-            Statement::Update(u) => self.update(u, parent),
-            Statement::Delete(d) => self.delete(d, parent),
+            Statement::Query(q) => out = self.query(q, parent),
+            Statement::Insert(ins) => out = self.insert(ins, parent),
+            Statement::Update(u) => out = self.update(u, parent),
+            Statement::Delete(d) => out = self.delete(d, parent),
             Statement::Merge(m) => {
                 let mut scope = Scope::child(parent);
-                let mut deferred = Vec::new();
-                self.factor(&m.table, &mut scope, &mut deferred);
+                self.factor(&m.table, &mut scope);
                 if let Some(Source {
                     kind: Kind::Table(t),
                     ..
@@ -249,13 +252,13 @@ impl<'c> Resolver<'c> {
                 {
                     self.written.insert(t.clone());
                 }
-                self.factor(&m.source, &mut scope, &mut deferred);
-                self.deferred(deferred, &scope, parent);
+                self.factor(&m.source, &mut scope);
                 self.expr(&m.on, &scope);
             }
             _ => {}
         }
         self.depth -= 1;
+        out
     }
 
     /// Resolves a query; returns its output column names when known.
@@ -276,7 +279,9 @@ impl<'c> Resolver<'c> {
                 if with.recursive {
                     scope.ctes.push((
                         name.clone(),
-                        alias_cols.clone().or_else(|| output_names(&cte.query)),
+                        alias_cols
+                            .clone()
+                            .or_else(|| names::query_names(&cte.query)),
                     ));
                 }
                 let cols = self.query(&cte.query, Some(&scope));
@@ -309,11 +314,10 @@ impl<'c> Resolver<'c> {
                     }
                 }
                 let n = v.rows.first().map(|r| r.content.len())?;
-                Some((1..=n).map(|i| format!("column{i}")).collect())
+                Some(names::values_names(n))
             }
             SetExpr::Insert(s) | SetExpr::Update(s) | SetExpr::Delete(s) | SetExpr::Merge(s) => {
-                self.statement(s, Some(scope));
-                None
+                self.statement(s, Some(scope))
             }
             SetExpr::Table(t) => {
                 let name = ident(t.table_name.as_ref()?);
@@ -333,18 +337,16 @@ impl<'c> Resolver<'c> {
 
     fn select(&mut self, s: &Select, parent: &Scope, q: Option<&Query>) -> Option<Vec<String>> {
         let mut scope = Scope::child(Some(parent));
-        let mut deferred = Vec::new();
         let mut ons: Vec<&Expr> = Vec::new();
         let mut usings: Vec<&[ObjectName]> = Vec::new();
         for twj in &s.from {
-            self.table_with_joins(twj, &mut scope, &mut deferred, &mut ons, &mut usings);
+            self.table_with_joins(twj, &mut scope, &mut ons, &mut usings);
         }
         for item in &s.projection {
             if let SelectItem::ExprWithAlias { alias, .. } = item {
                 scope.aliases.push(ident(alias));
             }
         }
-        self.deferred(deferred, &scope, Some(parent));
         for e in ons {
             self.expr(e, &scope);
         }
@@ -376,7 +378,36 @@ impl<'c> Resolver<'c> {
                 self.expr(&o.expr, &scope);
             }
         }
-        select_names(&s.projection)
+        self.output_columns(&s.projection, &scope)
+    }
+
+    /// The names of a select list (or RETURNING list): `*` and `t.*` stand
+    /// for the columns of the FROM items, in order, when all are known.
+    fn output_columns(&mut self, items: &[SelectItem], scope: &Scope) -> Option<Vec<String>> {
+        let mut out = Vec::new();
+        for item in items {
+            let sources: Vec<Source> = match item {
+                SelectItem::Wildcard(_) => scope.sources.clone(),
+                SelectItem::QualifiedWildcard(
+                    SelectItemQualifiedWildcardKind::ObjectName(n),
+                    _,
+                ) => {
+                    vec![find_source(scope, &object_name(n))?.clone()]
+                }
+                SelectItem::QualifiedWildcard(..) => return None,
+                other => {
+                    out.extend(names::item_names(std::slice::from_ref(other))?);
+                    continue;
+                }
+            };
+            for src in sources {
+                match &src.kind {
+                    Kind::Table(t) => out.extend(self.columns_of(t)?),
+                    Kind::Derived(cols) => out.extend(cols.clone()?),
+                }
+            }
+        }
+        Some(out)
     }
 
     fn projection(&mut self, items: &[SelectItem], scope: &Scope) {
@@ -397,19 +428,25 @@ impl<'c> Resolver<'c> {
                         SelectItemQualifiedWildcardKind::ObjectName(n) => object_name(n),
                         SelectItemQualifiedWildcardKind::Expr(e) => e.to_string().to_lowercase(),
                     };
-                    match find_source(scope, &q) {
-                        Some(Source {
-                            kind: Kind::Table(t),
-                            ..
-                        }) => {
-                            self.stars.insert(t.clone());
-                        }
-                        Some(_) => {}
-                        None => {
-                            self.unresolved.insert(format!("{q}.*"));
-                        }
-                    }
+                    self.whole_row(scope, &q);
                 }
+            }
+        }
+    }
+
+    /// `q.*`, or a bare `q` that names no column: every column of the table
+    /// (or derived table) `q`, as one row value.
+    fn whole_row(&mut self, scope: &Scope, q: &str) {
+        match find_source(scope, q) {
+            Some(Source {
+                kind: Kind::Table(t),
+                ..
+            }) => {
+                self.stars.insert(t.clone());
+            }
+            Some(_) => {}
+            None => {
+                self.unresolved.insert(format!("{q}.*"));
             }
         }
     }
@@ -418,13 +455,12 @@ impl<'c> Resolver<'c> {
         &mut self,
         twj: &'q TableWithJoins,
         scope: &mut Scope,
-        deferred: &mut Vec<(&'q Query, bool)>,
         ons: &mut Vec<&'q Expr>,
         usings: &mut Vec<&'q [ObjectName]>,
     ) {
-        self.factor_joined(&twj.relation, scope, deferred, ons, usings);
+        self.factor_joined(&twj.relation, scope, ons, usings);
         for j in &twj.joins {
-            self.factor_joined(&j.relation, scope, deferred, ons, usings);
+            self.factor_joined(&j.relation, scope, ons, usings);
             match constraint(j) {
                 Some(JoinConstraint::On(e)) => ons.push(e),
                 Some(JoinConstraint::Using(cols)) | Some(JoinConstraint::UsingAlias(cols, _)) => {
@@ -445,7 +481,6 @@ impl<'c> Resolver<'c> {
         &mut self,
         f: &'q TableFactor,
         scope: &mut Scope,
-        deferred: &mut Vec<(&'q Query, bool)>,
         ons: &mut Vec<&'q Expr>,
         usings: &mut Vec<&'q [ObjectName]>,
     ) {
@@ -453,27 +488,25 @@ impl<'c> Resolver<'c> {
             table_with_joins, ..
         } = f
         {
-            self.table_with_joins(table_with_joins, scope, deferred, ons, usings);
+            self.table_with_joins(table_with_joins, scope, ons, usings);
         } else {
-            self.factor(f, scope, deferred);
+            self.factor(f, scope);
         }
     }
 
-    /// Brings one FROM item into scope; subqueries are resolved later
-    /// (`deferred`) once the whole scope is known (LATERAL sees it).
-    fn factor<'q>(
-        &mut self,
-        f: &'q TableFactor,
-        scope: &mut Scope,
-        deferred: &mut Vec<(&'q Query, bool)>,
-    ) {
+    /// Brings one FROM item into scope. A subquery or function is resolved
+    /// where it stands: a derived table sees the enclosing query's scope,
+    /// and with LATERAL (implicit for functions) also the FROM items before
+    /// it.
+    fn factor(&mut self, f: &TableFactor, scope: &mut Scope) {
         match f {
             TableFactor::Table {
                 name, alias, args, ..
             } => {
                 let full = object_name(name);
                 let alias_name = alias.as_ref().map(|a| ident(&a.name));
-                if args.is_some() {
+                if let Some(a) = args {
+                    self.function_args(&a.args, scope);
                     scope.sources.push(Source {
                         name: alias_name.unwrap_or_else(|| last_part(name)),
                         full,
@@ -500,11 +533,16 @@ impl<'c> Resolver<'c> {
                 alias,
                 ..
             } => {
+                let out = if *lateral {
+                    self.query(subquery, Some(&*scope))
+                } else {
+                    self.query(subquery, scope.parent)
+                };
                 let cols = match alias {
                     Some(a) if !a.columns.is_empty() => {
                         Some(a.columns.iter().map(|c| ident(&c.name)).collect())
                     }
-                    _ => output_names(subquery),
+                    _ => out,
                 };
                 let name = alias.as_ref().map(|a| ident(&a.name)).unwrap_or_default();
                 scope.sources.push(Source {
@@ -512,18 +550,56 @@ impl<'c> Resolver<'c> {
                     name,
                     kind: Kind::Derived(cols),
                 });
-                deferred.push((subquery, *lateral));
             }
             TableFactor::NestedJoin {
                 table_with_joins, ..
             } => {
                 let mut ons = Vec::new();
                 let mut usings = Vec::new();
-                self.table_with_joins(table_with_joins, scope, deferred, &mut ons, &mut usings);
+                self.table_with_joins(table_with_joins, scope, &mut ons, &mut usings);
+                for e in ons {
+                    self.expr(e, scope);
+                }
+                for cols in usings {
+                    self.using(cols, scope);
+                }
             }
             other => {
-                // Table functions, UNNEST, JSON_TABLE, PIVOT …: columns unknown.
-                let name = table_factor_alias(other).unwrap_or_default();
+                // Table functions, UNNEST, JSON_TABLE, PIVOT …: columns
+                // unknown; their arguments are expressions of this scope.
+                let (name, alias) = match other {
+                    TableFactor::Function {
+                        name, args, alias, ..
+                    } => {
+                        self.function_args(args, scope);
+                        (Some(last_part(name)), alias)
+                    }
+                    TableFactor::UNNEST {
+                        array_exprs, alias, ..
+                    } => {
+                        for e in array_exprs {
+                            self.expr(e, scope);
+                        }
+                        (Some("unnest".to_string()), alias)
+                    }
+                    TableFactor::TableFunction { expr, alias } => {
+                        self.expr(expr, scope);
+                        (None, alias)
+                    }
+                    TableFactor::JsonTable {
+                        json_expr, alias, ..
+                    } => {
+                        self.expr(json_expr, scope);
+                        (None, alias)
+                    }
+                    _ => (None, &None),
+                };
+                // PostgreSQL names an unaliased function in FROM after the
+                // function (`SELECT unnest.x FROM unnest(…)`).
+                let name = match alias {
+                    Some(a) => ident(&a.name),
+                    None => table_factor_alias(other).or(name).unwrap_or_default(),
+                };
                 scope.sources.push(Source {
                     full: name.clone(),
                     name,
@@ -533,12 +609,15 @@ impl<'c> Resolver<'c> {
         }
     }
 
-    fn deferred(&mut self, list: Vec<(&Query, bool)>, scope: &Scope, parent: Option<&Scope>) {
-        for (q, lateral) in list {
-            if lateral {
-                self.query(q, Some(scope));
-            } else {
-                self.query(q, parent);
+    fn function_args(&mut self, args: &[FunctionArg], scope: &Scope) {
+        for a in args {
+            let (FunctionArg::Named { arg, .. }
+            | FunctionArg::ExprNamed { arg, .. }
+            | FunctionArg::Unnamed(arg)) = a;
+            match arg {
+                FunctionArgExpr::Expr(e) => self.expr(e, scope),
+                FunctionArgExpr::QualifiedWildcard(q) => self.whole_row(scope, &object_name(q)),
+                _ => {}
             }
         }
     }
@@ -571,9 +650,13 @@ impl<'c> Resolver<'c> {
         }
     }
 
-    fn insert(&mut self, ins: &sqlparser::ast::Insert, parent: Option<&Scope>) {
+    fn insert(
+        &mut self,
+        ins: &sqlparser::ast::Insert,
+        parent: Option<&Scope>,
+    ) -> Option<Vec<String>> {
         let TableObject::TableName(name) = &ins.table else {
-            return;
+            return None;
         };
         let table = object_name(name);
         self.tables.insert(table.clone());
@@ -688,9 +771,6 @@ impl<'c> Resolver<'c> {
             }
             _ => {}
         }
-        if let Some(ret) = &ins.returning {
-            self.projection(ret, &scope);
-        }
         if self.insert.is_none() {
             self.insert = Some(InsertShape {
                 table,
@@ -699,14 +779,26 @@ impl<'c> Resolver<'c> {
                 from_select,
             });
         }
+        self.returning(ins.returning.as_deref(), &scope)
     }
 
-    fn update(&mut self, u: &sqlparser::ast::Update, parent: Option<&Scope>) {
+    /// A RETURNING list: resolved like a select list, and the statement's
+    /// output columns (a data-modifying CTE is read by them).
+    fn returning(&mut self, ret: Option<&[SelectItem]>, scope: &Scope) -> Option<Vec<String>> {
+        let ret = ret?;
+        self.projection(ret, scope);
+        self.output_columns(ret, scope)
+    }
+
+    fn update(
+        &mut self,
+        u: &sqlparser::ast::Update,
+        parent: Option<&Scope>,
+    ) -> Option<Vec<String>> {
         let mut scope = Scope::child(parent);
-        let mut deferred = Vec::new();
         let mut ons = Vec::new();
         let mut usings = Vec::new();
-        self.table_with_joins(&u.table, &mut scope, &mut deferred, &mut ons, &mut usings);
+        self.table_with_joins(&u.table, &mut scope, &mut ons, &mut usings);
         let target = scope.sources.first().cloned();
         if let Some(Source {
             kind: Kind::Table(t),
@@ -718,10 +810,9 @@ impl<'c> Resolver<'c> {
         if let Some(UpdateTableFromKind::BeforeSet(f) | UpdateTableFromKind::AfterSet(f)) = &u.from
         {
             for twj in f {
-                self.table_with_joins(twj, &mut scope, &mut deferred, &mut ons, &mut usings);
+                self.table_with_joins(twj, &mut scope, &mut ons, &mut usings);
             }
         }
-        self.deferred(deferred, &scope, parent);
         for e in ons {
             self.expr(e, &scope);
         }
@@ -747,21 +838,22 @@ impl<'c> Resolver<'c> {
         if let Some(sel) = &u.selection {
             self.expr(sel, &scope);
         }
-        if let Some(ret) = &u.returning {
-            self.projection(ret, &scope);
-        }
+        self.returning(u.returning.as_deref(), &scope)
     }
 
-    fn delete(&mut self, d: &sqlparser::ast::Delete, parent: Option<&Scope>) {
+    fn delete(
+        &mut self,
+        d: &sqlparser::ast::Delete,
+        parent: Option<&Scope>,
+    ) -> Option<Vec<String>> {
         let mut scope = Scope::child(parent);
-        let mut deferred = Vec::new();
         let mut ons = Vec::new();
         let mut usings = Vec::new();
         let from = match &d.from {
             FromTable::WithFromKeyword(f) | FromTable::WithoutKeyword(f) => f,
         };
         for twj in from {
-            self.table_with_joins(twj, &mut scope, &mut deferred, &mut ons, &mut usings);
+            self.table_with_joins(twj, &mut scope, &mut ons, &mut usings);
         }
         if d.tables.is_empty() {
             if let Some(Source {
@@ -783,9 +875,8 @@ impl<'c> Resolver<'c> {
             }
         }
         for twj in d.using.iter().flatten() {
-            self.table_with_joins(twj, &mut scope, &mut deferred, &mut ons, &mut usings);
+            self.table_with_joins(twj, &mut scope, &mut ons, &mut usings);
         }
-        self.deferred(deferred, &scope, parent);
         for e in ons {
             self.expr(e, &scope);
         }
@@ -798,9 +889,7 @@ impl<'c> Resolver<'c> {
         for o in &d.order_by {
             self.expr(&o.expr, &scope);
         }
-        if let Some(ret) = &d.returning {
-            self.projection(ret, &scope);
-        }
+        self.returning(d.returning.as_deref(), &scope)
     }
 
     fn assignment_target(&mut self, t: &AssignmentTarget, scope: &Scope, access: Access) {
@@ -828,6 +917,9 @@ impl<'c> Resolver<'c> {
         let _ = e.visit(&mut c);
         for parts in c.idents {
             self.column(scope, &parts, Access::Read);
+        }
+        for q in c.rows {
+            self.whole_row(scope, &object_name(&q));
         }
         for q in c.subqueries {
             self.query(&q, Some(scope));
@@ -904,6 +996,13 @@ impl<'c> Resolver<'c> {
                 return;
             }
             sc = s.parent;
+        }
+        // PostgreSQL reads a bare name that no column in any scope has as
+        // the whole row of the table or alias it names (`f(t)`,
+        // `row_to_json(t)`): columns first, then relations.
+        // <https://www.postgresql.org/docs/current/rowtypes.html#ROWTYPES-USAGE>
+        if find_source(scope, col).is_some() {
+            return self.whole_row(scope, col);
         }
         if !SYSTEM_COLUMNS.contains(&col) {
             self.unresolved.insert(col.to_string());
@@ -997,49 +1096,83 @@ fn table_factor_alias(f: &TableFactor) -> Option<String> {
     Some(alias.trim_matches(['"', '`']).to_lowercase())
 }
 
-/// Output column names of a query, when every one is known.
-fn output_names(q: &Query) -> Option<Vec<String>> {
-    match &*q.body {
-        SetExpr::Select(s) => select_names(&s.projection),
-        SetExpr::Query(inner) => output_names(inner),
-        SetExpr::SetOperation { left, .. } => {
-            let q2 = Query {
-                body: left.clone(),
-                ..q.clone()
-            };
-            output_names(&q2)
-        }
-        SetExpr::Values(v) => {
-            let n = v.rows.first()?.content.len();
-            Some((1..=n).map(|i| format!("column{i}")).collect())
-        }
-        _ => None,
-    }
-}
-
-fn select_names(items: &[SelectItem]) -> Option<Vec<String>> {
-    let mut out = Vec::new();
-    for item in items {
-        match item {
-            SelectItem::ExprWithAlias { alias, .. } => out.push(ident(alias)),
-            SelectItem::UnnamedExpr(Expr::Identifier(i)) => out.push(ident(i)),
-            SelectItem::UnnamedExpr(Expr::CompoundIdentifier(p)) => out.push(p.last().map(ident)?),
-            SelectItem::UnnamedExpr(Expr::Function(f)) => out.push(last_part(&f.name)),
-            SelectItem::UnnamedExpr(_) => out.push("?column?".into()),
-            SelectItem::ExprWithAliases { aliases, .. } => out.extend(aliases.iter().map(ident)),
-            SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..) => return None,
-        }
-    }
-    Some(out)
-}
-
 /// Collects the column references of an expression and its direct
 /// subqueries (whose own references are resolved in their own scope).
+///
+/// Names that are not column references are left out: field names of a
+/// composite or array access (`r.col[1].field`, `(r.col).field`), and
+/// argument names of a function call (`make_interval(secs => $1)`,
+/// `f(a := 1)`). The visitor walks into those nodes too, so they are
+/// remembered by address and passed over when reached.
 #[derive(Default)]
 struct Collector {
     idents: Vec<Vec<Ident>>,
+    /// `q.*` passed as a function argument (`row_to_json(t.*)`).
+    rows: Vec<ObjectName>,
     subqueries: Vec<Query>,
+    not_columns: HashSet<*const Expr>,
     depth: usize,
+}
+
+impl Collector {
+    /// `root.a.b[1].c`: the column is the root's name and the dotted names
+    /// before the first subscript (`root.a.b`); every later name is a field.
+    fn field_access(&mut self, root: &Expr, chain: &[AccessExpr]) {
+        let mut parts = match root {
+            Expr::Identifier(i) => Some(vec![i.clone()]),
+            Expr::CompoundIdentifier(p) => Some(p.clone()),
+            _ => None,
+        };
+        if parts.is_some() {
+            self.not_columns.insert(root as *const Expr);
+        }
+        for a in chain {
+            match a {
+                AccessExpr::Dot(e) => {
+                    match (&mut parts, e) {
+                        (Some(p), Expr::Identifier(i)) => p.push(i.clone()),
+                        _ => {
+                            if let Some(p) = parts.take() {
+                                self.idents.push(p);
+                            }
+                        }
+                    }
+                    if matches!(e, Expr::Identifier(_)) {
+                        self.not_columns.insert(e as *const Expr);
+                    }
+                }
+                AccessExpr::Subscript(_) => {
+                    if let Some(p) = parts.take() {
+                        self.idents.push(p);
+                    }
+                }
+            }
+        }
+        if let Some(p) = parts {
+            self.idents.push(p);
+        }
+    }
+
+    fn function_args(&mut self, f: &Function) {
+        let FunctionArguments::List(list) = &f.args else {
+            return;
+        };
+        for a in &list.args {
+            match a {
+                FunctionArg::ExprNamed { name, arg, .. } => {
+                    self.not_columns.insert(name as *const Expr);
+                    if let FunctionArgExpr::QualifiedWildcard(q) = arg {
+                        self.rows.push(q.clone());
+                    }
+                }
+                FunctionArg::Named { arg, .. } | FunctionArg::Unnamed(arg) => {
+                    if let FunctionArgExpr::QualifiedWildcard(q) = arg {
+                        self.rows.push(q.clone());
+                    }
+                }
+            }
+        }
+    }
 }
 
 impl Visitor for Collector {
@@ -1059,12 +1192,17 @@ impl Visitor for Collector {
     }
 
     fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
-        if self.depth == 0 {
-            match e {
-                Expr::Identifier(i) => self.idents.push(vec![i.clone()]),
-                Expr::CompoundIdentifier(p) => self.idents.push(p.clone()),
-                _ => {}
+        if self.depth > 0 || self.not_columns.contains(&(e as *const Expr)) {
+            return ControlFlow::Continue(());
+        }
+        match e {
+            Expr::Identifier(i) => self.idents.push(vec![i.clone()]),
+            Expr::CompoundIdentifier(p) => self.idents.push(p.clone()),
+            Expr::CompoundFieldAccess { root, access_chain } => {
+                self.field_access(root, access_chain)
             }
+            Expr::Function(f) => self.function_args(f),
+            _ => {}
         }
         ControlFlow::Continue(())
     }

@@ -6,6 +6,9 @@
 use super::model::*;
 use crate::engine::Engine;
 use crate::sql::ir::{ColumnSpec, ConstraintKind, ConstraintSpec, IndexSpec, Name, Op, Statement};
+use crate::sql::pg_names;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
 use thiserror::Error;
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -56,7 +59,14 @@ fn column_from(spec: &ColumnSpec) -> Column {
 }
 
 /// A name for an unnamed constraint, as the engine would make it.
-fn constraint_name(table: &Table, c: &ConstraintSpec, engine: Engine) -> String {
+/// `indexes` is the schema's index-name map (PostgreSQL: a generated name
+/// must not be the name of another index).
+fn constraint_name(
+    table: &Table,
+    c: &ConstraintSpec,
+    engine: Engine,
+    indexes: &BTreeMap<Name, Name>,
+) -> String {
     if let Some(n) = &c.name {
         return n.clone();
     }
@@ -87,13 +97,33 @@ fn constraint_name(table: &Table, c: &ConstraintSpec, engine: Engine) -> String 
             ConstraintKind::Exclusion => format!("{t}_excl"),
         };
     }
-    match &c.kind {
-        ConstraintKind::PrimaryKey { .. } => format!("{t}_pkey"),
-        ConstraintKind::Unique { columns } => format!("{t}_{}_key", columns.join("_")),
-        ConstraintKind::ForeignKey { columns, .. } => format!("{t}_{}_fkey", columns.join("_")),
-        ConstraintKind::Check { .. } => format!("{t}_check"),
-        ConstraintKind::Exclusion => format!("{t}_excl"),
-    }
+    // PostgreSQL: `<table>[_<columns>]_<label>`, shortened to 63 bytes,
+    // numbered while taken. A check constraint names its column when its
+    // expression reads exactly one.
+    let (cols, label) = match &c.kind {
+        ConstraintKind::PrimaryKey { .. } => (None, "pkey"),
+        ConstraintKind::Unique { columns } => (Some(pg_names::columns_addition(columns)), "key"),
+        ConstraintKind::ForeignKey { columns, .. } => {
+            (Some(pg_names::columns_addition(columns)), "fkey")
+        }
+        ConstraintKind::Check { .. } => {
+            let read: BTreeSet<&str> = table
+                .columns
+                .iter()
+                .filter(|col| mentions(&c.kind, &col.name))
+                .map(|col| col.name.as_str())
+                .collect();
+            let only = (read.len() == 1).then(|| read.first().unwrap().to_string());
+            (only, "check")
+        }
+        ConstraintKind::Exclusion => (None, "excl"),
+    };
+    let taken = |n: &str| {
+        table.constraints.iter().any(|x| x.name == n)
+            || table.indexes.iter().any(|i| i.name.as_str() == n)
+            || (owns_index(&c.kind) && indexes.contains_key(&Name(n.to_string())))
+    };
+    pg_names::choose_name(t, cols.as_deref(), label, &taken)
 }
 
 /// MySQL names an unnamed key after its first column, `_2`, `_3`… when taken.
@@ -136,7 +166,12 @@ fn column_mut<'a>(
         .ok_or_else(|| ReplayError::MissingColumn(table.to_string(), column.to_string()))
 }
 
-fn index_name(spec: &IndexSpec, engine: Engine, table: Option<&Table>) -> Name {
+fn index_name(
+    spec: &IndexSpec,
+    engine: Engine,
+    table: Option<&Table>,
+    indexes: &BTreeMap<Name, Name>,
+) -> Name {
     spec.name.clone().unwrap_or_else(|| {
         if let (true, Some(t)) = (engine.is_mysql_family(), table) {
             return Name(mysql_key_name(t, &spec.columns));
@@ -147,11 +182,37 @@ fn index_name(spec: &IndexSpec, engine: Engine, table: Option<&Table>) -> Name {
             .rsplit('.')
             .next()
             .unwrap_or(spec.table.as_str());
-        Name(format!("{t}_{}_idx", spec.columns.join("_")))
+        // PostgreSQL: `<table>_<keys>_idx` within 63 bytes, numbered while
+        // another index (or a key constraint's index) has the name.
+        let keys: Vec<String> = spec
+            .columns
+            .iter()
+            .map(|k| pg_names::index_key_name(k))
+            .collect();
+        let taken = |n: &str| {
+            indexes.contains_key(&Name(n.to_string()))
+                || table.is_some_and(|t| {
+                    t.constraints
+                        .iter()
+                        .any(|c| c.name == n && owns_index(&c.kind))
+                })
+        };
+        Name(pg_names::choose_name(
+            t,
+            Some(&pg_names::columns_addition(&keys)),
+            "idx",
+            &taken,
+        ))
     })
 }
 
-fn add_constraint(table: &mut Table, c: &ConstraintSpec, valid: bool, engine: Engine) {
+fn add_constraint(
+    table: &mut Table,
+    c: &ConstraintSpec,
+    valid: bool,
+    engine: Engine,
+    indexes: &BTreeMap<Name, Name>,
+) {
     let mut kind = c.kind.clone();
     // `… USING INDEX i`: the constraint takes the index's columns.
     if let Some(ix) = &c.using_index {
@@ -175,7 +236,7 @@ fn add_constraint(table: &mut Table, c: &ConstraintSpec, valid: bool, engine: En
             }
         }
     }
-    let name = constraint_name(table, c, engine);
+    let name = constraint_name(table, c, engine, indexes);
     table.constraints.retain(|x| x.name != name);
     table.constraints.push(Constraint { name, kind, valid });
 }
@@ -185,6 +246,73 @@ fn add_constraint(table: &mut Table, c: &ConstraintSpec, valid: bool, engine: En
 /// (MariaDB creates it from 10.5; replay has no version and keeps it.)
 fn inline_constraint_ignored(c: &ConstraintSpec, engine: Engine) -> bool {
     engine == Engine::Mysql && matches!(c.kind, ConstraintKind::ForeignKey { .. })
+}
+
+/// PostgreSQL keeps an index in its table's schema, and `CREATE INDEX`
+/// names it without one; `DROP INDEX s.i` and `ALTER INDEX s.i …` name it
+/// with the schema. Such a name is turned into the one the model stores.
+fn stored_index_names<'o>(schema: &Schema, op: &'o Op, engine: Engine) -> Cow<'o, Op> {
+    if engine != Engine::Postgres {
+        return Cow::Borrowed(op);
+    }
+    let stored = |n: &Name| -> Option<Name> {
+        if schema.index_owner(n).is_some() {
+            return None;
+        }
+        let (Some(ns), last) = split_schema(n) else {
+            return None;
+        };
+        let last = Name(last.to_string());
+        let owner = schema.index_owner(&last)?;
+        (split_schema(&owner.name).0 == Some(ns)).then_some(last)
+    };
+    match op {
+        Op::DropIndex {
+            names,
+            table: None,
+            concurrently,
+            if_exists,
+        } if names.iter().any(|n| stored(n).is_some()) => Cow::Owned(Op::DropIndex {
+            names: names
+                .iter()
+                .map(|n| stored(n).unwrap_or_else(|| n.clone()))
+                .collect(),
+            table: None,
+            concurrently: *concurrently,
+            if_exists: *if_exists,
+        }),
+        Op::RenameIndex {
+            from,
+            to,
+            if_exists,
+        } => match stored(from) {
+            Some(from) => Cow::Owned(Op::RenameIndex {
+                from,
+                to: Name(split_schema(to).1.to_string()),
+                if_exists: *if_exists,
+            }),
+            None => Cow::Borrowed(op),
+        },
+        _ => Cow::Borrowed(op),
+    }
+}
+
+/// The constraint is enforced by an index of the same name (PostgreSQL).
+fn owns_index(kind: &ConstraintKind) -> bool {
+    matches!(
+        kind,
+        ConstraintKind::PrimaryKey { .. }
+            | ConstraintKind::Unique { .. }
+            | ConstraintKind::Exclusion
+    )
+}
+
+/// `schema.name` → (`Some(schema)`, `name`).
+fn split_schema(n: &Name) -> (Option<&str>, &str) {
+    match n.as_str().rsplit_once('.') {
+        Some((s, last)) => (Some(s), last),
+        None => (None, n.as_str()),
+    }
 }
 
 fn mentions(kind: &ConstraintKind, column: &str) -> bool {
@@ -201,6 +329,7 @@ fn mentions(kind: &ConstraintKind, column: &str) -> bool {
 
 /// Applies one op.
 pub fn apply(schema: &mut Schema, op: &Op, engine: Engine) -> Result<(), ReplayError> {
+    let op: &Op = &stored_index_names(schema, op, engine);
     // Keep the index-name map in step with the tables the op touches, at a
     // cost proportional to those tables' indexes.
     let touched: Vec<Name> = match op {
@@ -296,7 +425,7 @@ fn apply_op(schema: &mut Schema, op: &Op, engine: Engine) -> Result<(), ReplayEr
                 .filter(|c| !inline_constraint_ignored(c, engine))
                 .chain(constraints)
             {
-                add_constraint(&mut t, c, true, engine);
+                add_constraint(&mut t, c, true, engine, &schema.index_tables);
             }
             schema.tables.insert(table.clone(), t);
             Ok(())
@@ -347,7 +476,14 @@ fn apply_op(schema: &mut Schema, op: &Op, engine: Engine) -> Result<(), ReplayEr
             if_not_exists,
             position,
         } => {
-            let t = table_mut(schema, table)?;
+            let Schema {
+                tables,
+                index_tables,
+                ..
+            } = schema;
+            let t = tables
+                .get_mut(table)
+                .ok_or_else(|| ReplayError::MissingTable(table.to_string()))?;
             if t.column(&column.name).is_some() {
                 return if *if_not_exists {
                     Ok(())
@@ -375,7 +511,7 @@ fn apply_op(schema: &mut Schema, op: &Op, engine: Engine) -> Result<(), ReplayEr
                 .iter()
                 .filter(|c| !inline_constraint_ignored(c, engine))
             {
-                add_constraint(t, c, true, engine);
+                add_constraint(t, c, true, engine, index_tables);
             }
             Ok(())
         }
@@ -504,7 +640,14 @@ fn apply_op(schema: &mut Schema, op: &Op, engine: Engine) -> Result<(), ReplayEr
                     return Err(ReplayError::MissingTable(ref_table.to_string()));
                 }
             }
-            let t = table_mut(schema, table)?;
+            let Schema {
+                tables,
+                index_tables,
+                ..
+            } = schema;
+            let t = tables
+                .get_mut(table)
+                .ok_or_else(|| ReplayError::MissingTable(table.to_string()))?;
             for col in constraint_columns(&constraint.kind) {
                 if t.column(col).is_none() {
                     return Err(ReplayError::MissingColumn(table.to_string(), col.clone()));
@@ -515,7 +658,7 @@ fn apply_op(schema: &mut Schema, op: &Op, engine: Engine) -> Result<(), ReplayEr
                     return Err(ReplayError::MissingIndex(ix.clone()));
                 }
             }
-            add_constraint(t, constraint, !not_valid, engine);
+            add_constraint(t, constraint, !not_valid, engine, index_tables);
             Ok(())
         }
         Op::DropConstraint {
@@ -570,7 +713,12 @@ fn apply_op(schema: &mut Schema, op: &Op, engine: Engine) -> Result<(), ReplayEr
             if_not_exists,
             ..
         } => {
-            let name = index_name(index, engine, schema.tables.get(&index.table));
+            let name = index_name(
+                index,
+                engine,
+                schema.tables.get(&index.table),
+                &schema.index_tables,
+            );
             let exists = if engine.is_mysql_family() {
                 schema
                     .tables
@@ -634,16 +782,59 @@ fn apply_op(schema: &mut Schema, op: &Op, engine: Engine) -> Result<(), ReplayEr
             }
             Ok(())
         }
-        Op::RenameIndex { from, to } => {
-            let owner = schema
-                .index_owner(from)
-                .map(|t| t.name.clone())
-                .ok_or_else(|| ReplayError::MissingIndex(from.to_string()))?;
-            let t = table_mut(schema, &owner)?;
-            if let Some(i) = t.indexes.iter_mut().find(|i| &i.name == from) {
-                i.name = to.clone();
+        Op::RenameIndex {
+            from,
+            to,
+            if_exists,
+        } => {
+            if let Some(owner) = schema.index_owner(from).map(|t| t.name.clone()) {
+                let t = table_mut(schema, &owner)?;
+                if let Some(i) = t.indexes.iter_mut().find(|i| &i.name == from) {
+                    i.name = to.clone();
+                }
+                return Ok(());
             }
-            Ok(())
+            // PostgreSQL: the index of a key or exclusion constraint, which
+            // the model keeps as the constraint; renaming the index renames
+            // the constraint. <https://www.postgresql.org/docs/current/sql-alterindex.html>
+            if engine == Engine::Postgres {
+                let (schema_part, from_last) = split_schema(from);
+                let (_, to_last) = split_schema(to);
+                let owned = schema.tables.values_mut().find_map(|t| {
+                    if split_schema(&t.name).0 != schema_part {
+                        return None;
+                    }
+                    t.constraints
+                        .iter_mut()
+                        .find(|c| c.name.eq_ignore_ascii_case(from_last) && owns_index(&c.kind))
+                });
+                if let Some(c) = owned {
+                    c.name = to_last.to_string();
+                    return Ok(());
+                }
+            }
+            if *if_exists {
+                Ok(())
+            } else {
+                Err(ReplayError::MissingIndex(from.to_string()))
+            }
+        }
+        Op::RenameConstraint { table, from, to } => {
+            let t = table_mut(schema, table)?;
+            match t
+                .constraints
+                .iter_mut()
+                .find(|c| c.name.eq_ignore_ascii_case(from))
+            {
+                Some(c) => {
+                    c.name = to.clone();
+                    Ok(())
+                }
+                None => Err(ReplayError::MissingConstraint(
+                    table.to_string(),
+                    from.clone(),
+                )),
+            }
         }
         Op::CreateView {
             name,
@@ -792,6 +983,65 @@ mod tests {
             replay_statement(&mut schema, &s, engine);
         }
         schema
+    }
+
+    /// Replays `sql` statement by statement; the errors of each.
+    fn replay_errors(engine: Engine, sql: &str) -> (Schema, Vec<Vec<ReplayError>>) {
+        let low = Lowering {
+            engine,
+            volatile_functions: &[],
+        };
+        let file: Arc<str> = Arc::from("t.sql");
+        let mut schema = Schema::default();
+        let errors = crate::sql::parse::parse_script(&file, sql, 0..sql.len(), &low)
+            .iter()
+            .map(|s| replay_statement(&mut schema, s, engine))
+            .collect();
+        (schema, errors)
+    }
+
+    #[test]
+    fn postgres_renames_indexes_and_the_constraints_they_back() {
+        let (s, errors) = replay_errors(
+            Engine::Postgres,
+            "CREATE TABLE ideas (id SERIAL PRIMARY KEY, tenant_id INT NOT NULL, slug TEXT NOT NULL);\n\
+             CREATE UNIQUE INDEX idea_slug_tenant_key ON ideas (tenant_id, slug);\n\
+             ALTER INDEX idea_slug_tenant_key RENAME TO post_slug_tenant_key;\n\
+             ALTER TABLE ideas ADD CONSTRAINT ideas_slug_uq UNIQUE (slug);\n\
+             ALTER TABLE ideas RENAME CONSTRAINT ideas_slug_uq TO ideas_slug_key;\n\
+             ALTER INDEX ideas_pkey RENAME TO ideas_pk;\n\
+             ALTER INDEX IF EXISTS nothing_here RENAME TO still_nothing;\n\
+             CREATE SCHEMA s;\n\
+             CREATE TABLE s.t (id int, CONSTRAINT t_id_key UNIQUE (id));\n\
+             CREATE INDEX t_idx ON s.t (id);\n\
+             ALTER INDEX s.t_idx RENAME TO t_idx2;\n\
+             ALTER INDEX s.t_id_key RENAME TO t_key;\n\
+             DROP INDEX post_slug_tenant_key;\n\
+             DROP INDEX s.t_idx2;\n\
+             ALTER TABLE ideas DROP CONSTRAINT ideas_slug_key;",
+        );
+        assert!(errors.iter().all(|e| e.is_empty()), "{errors:?}");
+        let ideas = s.table(&Name::new("ideas")).unwrap();
+        let names: Vec<&str> = ideas.constraints.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, vec!["ideas_pk"]);
+        assert!(ideas.indexes.is_empty());
+        let t = s.table(&Name::new("s.t")).unwrap();
+        assert_eq!(t.constraints[0].name, "t_key");
+        assert!(t.indexes.is_empty());
+        // Without IF EXISTS, renaming what is not there does not apply.
+        let (_, errors) = replay_errors(
+            Engine::Postgres,
+            "CREATE TABLE a (id int CHECK (id > 0));\n\
+             ALTER INDEX a_check RENAME TO b;\n\
+             ALTER TABLE a RENAME CONSTRAINT nope TO b;",
+        );
+        assert_eq!(
+            errors[1..],
+            [
+                vec![ReplayError::MissingIndex("a_check".into())],
+                vec![ReplayError::MissingConstraint("a".into(), "nope".into())]
+            ]
+        );
     }
 
     #[test]

@@ -22,11 +22,11 @@ fn words(low: &Lowering, sql: &str) -> Option<Vec<Word>> {
             .filter_map(|t| match t {
                 Token::Word(w) => Some(Word {
                     upper: w.value.to_uppercase(),
-                    ident: if w.quote_style.is_some() {
+                    ident: low.stored(if w.quote_style.is_some() {
                         w.value
                     } else {
                         w.value.to_lowercase()
-                    },
+                    }),
                 }),
                 Token::Period => Some(Word {
                     upper: ".".into(),
@@ -128,6 +128,19 @@ pub fn recognise(low: &Lowering, sql: &str) -> Option<Vec<Op>> {
             target,
             concurrently,
         }]);
+    }
+    if kw(0, "ALTER") && kw(1, "INDEX") && low.engine == crate::engine::Engine::Postgres {
+        // `ALTER INDEX IF EXISTS a RENAME TO b`, which sqlparser does not read.
+        let if_exists = kw(2, "IF") && kw(3, "EXISTS");
+        let (from, i) = name_at(low, &w, if if_exists { 4 } else { 2 })?;
+        if kw(i, "RENAME") && kw(i + 1, "TO") && w.len() == i + 3 {
+            let to = Name(w[i + 2].ident.clone());
+            return Some(vec![Op::RenameIndex {
+                to: super::lower::renamed_in_place(&from, &to),
+                from,
+                if_exists,
+            }]);
+        }
     }
     if kw(0, "ALTER") && kw(1, "SEQUENCE") {
         let i = if kw(2, "IF") { 4 } else { 2 };
@@ -327,7 +340,11 @@ fn mysql_alter_table(low: &Lowering, sql: &str, w: &[Word]) -> Option<Vec<Op>> {
         let from = Name(w.get(i + 2)?.ident.clone());
         let to = Name(w.get(i + 4)?.ident.clone());
         if only_options_after(i) {
-            return Some(vec![Op::RenameIndex { from, to }]);
+            return Some(vec![Op::RenameIndex {
+                from,
+                to,
+                if_exists: false,
+            }]);
         }
     }
     if kw(i, "ALTER")
@@ -463,7 +480,9 @@ mod tests {
             Op::RebuildTable { copy: false, .. }
         ));
         match one("ALTER TABLE t RENAME INDEX a TO b") {
-            Op::RenameIndex { from, to } => assert_eq!((from.0, to.0), ("a".into(), "b".into())),
+            Op::RenameIndex { from, to, .. } => {
+                assert_eq!((from.0, to.0), ("a".into(), "b".into()))
+            }
             o => panic!("{o:?}"),
         }
         assert!(matches!(

@@ -281,9 +281,19 @@ pub enum Op {
         concurrently: bool,
         if_exists: bool,
     },
+    /// PostgreSQL `ALTER INDEX [IF EXISTS] a RENAME TO b` (also renames the
+    /// constraint the index backs); MySQL `ALTER TABLE t RENAME INDEX a TO b`.
     RenameIndex {
         from: Name,
         to: Name,
+        if_exists: bool,
+    },
+    /// PostgreSQL `ALTER TABLE t RENAME CONSTRAINT a TO b` (also renames the
+    /// index a key or exclusion constraint owns).
+    RenameConstraint {
+        table: Name,
+        from: String,
+        to: String,
     },
     Reindex {
         target: String,
@@ -411,6 +421,7 @@ impl Op {
             | Op::AddConstraint { table, .. }
             | Op::DropConstraint { table, .. }
             | Op::ValidateConstraint { table, .. }
+            | Op::RenameConstraint { table, .. }
             | Op::DropPrimaryKey { table }
             | Op::RebuildTable { table, .. } => Some(table),
             Op::RenameTable { from, .. } => Some(from),
@@ -445,6 +456,7 @@ impl Op {
             Op::CreateIndex { .. } => "create-index",
             Op::DropIndex { .. } => "drop-index",
             Op::RenameIndex { .. } => "rename-index",
+            Op::RenameConstraint { .. } => "rename-constraint",
             Op::Reindex { .. } => "reindex",
             Op::CreateView { .. } => "create-view",
             Op::DropView { .. } => "drop-view",

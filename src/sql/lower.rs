@@ -19,10 +19,21 @@ pub struct Lowering<'a> {
 
 impl Lowering<'_> {
     pub fn ident(&self, i: &ast::Ident) -> String {
-        if i.quote_style.is_some() {
+        let s = if i.quote_style.is_some() {
             i.value.clone()
         } else {
             i.value.to_lowercase()
+        };
+        self.stored(s)
+    }
+
+    /// A name as the engine stores it: PostgreSQL cuts identifiers to 63
+    /// bytes (with a NOTICE), so a long name and its cut form are one object.
+    pub fn stored(&self, s: String) -> String {
+        if self.engine == Engine::Postgres && s.len() > super::pg_names::MAX_NAME_BYTES {
+            super::pg_names::truncate_identifier(&s).to_string()
+        } else {
+            s
         }
     }
 
@@ -406,6 +417,17 @@ impl Lowering<'_> {
                 names: vec![self.name(&d.name)],
                 cascade: matches!(d.drop_behavior, Some(ast::DropBehavior::Cascade)),
             }],
+            S::AlterIndex {
+                name,
+                operation: ast::AlterIndexOperation::RenameIndex { index_name },
+            } => {
+                let from = self.name(name);
+                vec![Op::RenameIndex {
+                    to: renamed_in_place(&from, &self.name(index_name)),
+                    from,
+                    if_exists: false,
+                }]
+            }
             S::RenameTable(renames) => renames
                 .iter()
                 .map(|r| Op::RenameTable {
@@ -746,6 +768,11 @@ impl Lowering<'_> {
                 name: self.ident(name),
                 if_exists: *if_exists,
             }),
+            A::RenameConstraint { old_name, new_name } => out.push(Op::RenameConstraint {
+                table: table.clone(),
+                from: self.ident(old_name),
+                to: self.ident(new_name),
+            }),
             A::DropForeignKey { name, .. } => out.push(Op::DropConstraint {
                 table: table.clone(),
                 name: self.ident(name),
@@ -910,6 +937,17 @@ pub fn sql_type_from_text(text: &str, values: Vec<String>) -> SqlType {
         base,
         args,
         values,
+    }
+}
+
+/// The new name of a renamed object, which stays in its schema
+/// (`ALTER INDEX s.a RENAME TO b` names `s.b`).
+pub fn renamed_in_place(from: &Name, to: &Name) -> Name {
+    match from.as_str().rsplit_once('.') {
+        Some((schema, _)) if !to.as_str().contains('.') => {
+            Name(format!("{schema}.{}", to.as_str()))
+        }
+        _ => to.clone(),
     }
 }
 

@@ -8,4 +8,5 @@ pub mod fallback;
 pub mod ir;
 pub mod lower;
 pub mod parse;
+pub mod pg_names;
 pub mod split;
