@@ -49,6 +49,10 @@ pub enum Layout {
     Prisma,
     /// Atlas: `atlas.sum` + `<version>_<name>.sql`.
     Atlas,
+    /// gobuffalo/pop and ory/popx: `<version>_<name>[.<dialect>][.autocommit].up.sql`
+    /// (`.postgres.`, `.mysql.`, `.sqlite3.`, `.cockroach.`, or none for every
+    /// database), `.fizz` files beside them.
+    Pop,
     /// Versioned sub-folders (`v1.9/`, `v1.10/`), replayed in natural order.
     Nested,
     /// A plain folder of `.sql` files, replayed in natural order.
@@ -68,6 +72,7 @@ impl Layout {
             Layout::Diesel => "diesel",
             Layout::Prisma => "prisma",
             Layout::Atlas => "atlas",
+            Layout::Pop => "pop",
             Layout::Nested => "nested folders",
             Layout::Plain => "plain folder",
             Layout::SchemaFile => "schema file",
