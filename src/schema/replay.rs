@@ -310,6 +310,20 @@ fn apply_op(schema: &mut Schema, op: &Op, engine: Engine) -> Result<(), ReplayEr
             }
             Ok(())
         }
+        Op::RenameTable { from, to } if !schema.tables.contains_key(from) => {
+            // `ALTER [MATERIALIZED] VIEW a RENAME TO b`.
+            let mut v = schema
+                .views
+                .remove(from)
+                .ok_or_else(|| ReplayError::MissingTable(from.to_string()))?;
+            if schema.views.contains_key(to) || schema.tables.contains_key(to) {
+                schema.views.insert(from.clone(), v);
+                return Err(ReplayError::TableExists(to.to_string()));
+            }
+            v.name = to.clone();
+            schema.views.insert(to.clone(), v);
+            Ok(())
+        }
         Op::RenameTable { from, to } => {
             let mut t = schema
                 .tables
@@ -564,7 +578,24 @@ fn apply_op(schema: &mut Schema, op: &Op, engine: Engine) -> Result<(), ReplayEr
             ..
         } => {
             let name = index_name(index, engine, schema.tables.get(&index.table));
-            let exists = if engine.is_mysql_family() {
+            if let Some(v) = schema
+                .views
+                .get_mut(&index.table)
+                .filter(|v| v.materialized)
+            {
+                // An index on a materialized view: its columns come from the
+                // view's query, which the model does not keep.
+                if v.indexes.contains(&name) {
+                    return if *if_not_exists {
+                        Ok(())
+                    } else {
+                        Err(ReplayError::IndexExists(name.to_string()))
+                    };
+                }
+                v.indexes.push(name);
+                return Ok(());
+            }
+            let exists = if engine.is_mysql_family() || matview_index(schema, &name).is_some() {
                 schema
                     .tables
                     .get(&index.table)
@@ -621,6 +652,13 @@ fn apply_op(schema: &mut Schema, op: &Op, engine: Engine) -> Result<(), ReplayEr
                         before != t.indexes.len() || c_before != t.constraints.len()
                     })
                     .unwrap_or(false);
+                let removed = removed || {
+                    let on_view = matview_index(schema, n);
+                    if let Some(v) = on_view.as_ref().and_then(|v| schema.views.get_mut(v)) {
+                        v.indexes.retain(|i| i != n);
+                    }
+                    on_view.is_some()
+                };
                 if !removed && !if_exists {
                     return Err(ReplayError::MissingIndex(n.to_string()));
                 }
@@ -650,6 +688,11 @@ fn apply_op(schema: &mut Schema, op: &Op, engine: Engine) -> Result<(), ReplayEr
                     name: name.clone(),
                     depends_on: depends_on.clone(),
                     materialized: *materialized,
+                    indexes: schema
+                        .views
+                        .get(name)
+                        .map(|v| v.indexes.clone())
+                        .unwrap_or_default(),
                 },
             );
             Ok(())
@@ -736,6 +779,15 @@ fn apply_op(schema: &mut Schema, op: &Op, engine: Engine) -> Result<(), ReplayEr
         }
         _ => Ok(()),
     }
+}
+
+/// The materialized view an index (by name) belongs to.
+fn matview_index(schema: &Schema, index: &Name) -> Option<Name> {
+    schema
+        .views
+        .values()
+        .find(|v| v.indexes.contains(index))
+        .map(|v| v.name.clone())
 }
 
 fn constraint_columns(kind: &ConstraintKind) -> &[String] {
