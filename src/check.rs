@@ -6,6 +6,7 @@
 
 use crate::analysis::code_checks;
 use crate::analysis::compat::Side;
+use crate::analysis::incomplete::Incomplete;
 use crate::analysis::stats::Stats;
 use crate::analysis::usage::{table_key, CodeUsage, SideUsage};
 use crate::analysis::{self, MigrationInput, Release, StatementReport};
@@ -44,6 +45,9 @@ pub struct CheckOptions {
     /// A captured query log (`--queries FILE`): (path, text), the observed
     /// SQL of the old (running) version.
     pub queries: Option<(String, String)>,
+    /// Tables the migrations do not create (`external_tables` in
+    /// shipgate.toml): treated as existing, shape unknown.
+    pub external_tables: Vec<String>,
 }
 
 /// One statement the code of a revision sends (or an ORM declaration), as
@@ -237,13 +241,23 @@ pub fn run_check(
         changes.added.push(schema);
     }
     lap("parse", &mut timings);
-    let (before, old_errors) = analysis::replay_history(old_parsed.iter().flatten(), engine);
-    if let Some((span, e)) = old_errors.first() {
+    // S0, and the statements it could not model (an incomplete schema
+    // never blocks on what they may have created).
+    let mut before = Schema::default();
+    let mut old_errors = Vec::new();
+    let mut incomplete_before = Incomplete::default();
+    for s in old_parsed.iter().flatten() {
+        let errors = crate::schema::replay_statement(&mut before, s, engine);
+        incomplete_before.add(s, !errors.is_empty());
+        old_errors.extend(errors.into_iter().map(|e| (s.span.clone(), e)));
+    }
+    if let Some(n) = replay_note("the released history", "before", &old_errors) {
+        notes.push(n);
+    }
+    if !incomplete_before.is_empty() {
         notes.push(format!(
-            "the released history does not replay cleanly ({} problem(s); first at {}:{}: {e}); the schema before the release may be incomplete",
-            old_errors.len(),
-            span.file,
-            span.line
+            "the released history has statements shipgate does not model: {}; what they may create or change is not in the schema before the release, and findings that need it absent are warnings, not blocks",
+            incomplete_before.describe()
         ));
     }
 
@@ -268,7 +282,16 @@ pub fn run_check(
         sources.insert(m.path.clone(), m.text.clone());
     }
     let mut added = added;
-    if let Some((derived, text)) = derived_migration(&old_set, &new_set, &before, engine) {
+    // Statements of the new schema file the replay could not model.
+    let mut incomplete_new = Incomplete::default();
+    if let Some((derived, text)) = derived_migration(
+        &old_set,
+        &new_set,
+        &before,
+        engine,
+        &mut notes,
+        &mut incomplete_new,
+    ) {
         notes.push(format!(
             "{} changed: the migration was derived from the difference of the two schemas (a rename shows as a drop and an add)",
             new_set.schema_file.as_ref().map(|m| m.path.as_str()).unwrap_or("the schema file")
@@ -315,9 +338,13 @@ pub fn run_check(
 
     // The code: what C0 and C1 send, resolved against S0 and S1.
     let mut after = before.clone();
+    let mut incomplete = incomplete_before.clone();
+    incomplete.extend(incomplete_new);
     for m in &added {
         for s in &m.statements {
-            crate::schema::replay_statement(&mut after, s, engine);
+            // Failures here are SG001 findings of the analysis.
+            let errors = crate::schema::replay_statement(&mut after, s, engine);
+            incomplete.add(s, !errors.is_empty());
         }
     }
     let (old_scan, new_scan) = code::scan_pair(old, new, engine, &opts.code)
@@ -389,9 +416,15 @@ pub fn run_check(
         findings.extend(f);
         notes.extend(n);
     }
+    let external: Vec<String> = opts.external_tables.iter().map(|t| table_key(t)).collect();
     findings.extend(code_checks::new_code_findings(
         &new_side,
-        &before,
+        &code_checks::Baseline {
+            old: &old_side,
+            before: &before,
+            external_tables: &external,
+            incomplete: &incomplete,
+        },
         &after,
         f.insert_values_must_match,
     ));
@@ -412,6 +445,7 @@ pub fn run_check(
         migrations: &added,
         stats: opts.stats.as_ref(),
         usage: Some(&code_usage),
+        incomplete: Some(&incomplete_before),
     });
     lap("analyse", &mut timings);
     findings.extend(outcome.findings);
@@ -471,6 +505,8 @@ fn derived_migration(
     new_set: &MigrationSet,
     before: &Schema,
     engine: Engine,
+    notes: &mut Vec<String>,
+    incomplete: &mut Incomplete,
 ) -> Option<(MigrationInput, Arc<str>)> {
     let (Some(old_file), Some(new_file)) = (&old_set.schema_file, &new_set.schema_file) else {
         return None;
@@ -478,7 +514,14 @@ fn derived_migration(
     if !new_set.migrations.is_empty() || old_file.up_text() == new_file.up_text() {
         return None;
     }
-    let (after, _) = analysis::replay_history(parse_migration(new_file, engine).iter(), engine);
+    let statements = parse_migration(new_file, engine);
+    let (after, errors) = analysis::replay_history(statements.iter(), engine);
+    for s in &statements {
+        incomplete.add(s, errors.iter().any(|(span, _)| *span == s.span));
+    }
+    if let Some(n) = replay_note(&new_file.path, "after", &errors) {
+        notes.push(n);
+    }
     let text: Arc<str> = Arc::from(crate::schema::derive::derive(before, &after, engine));
     if text.is_empty() {
         return None;
@@ -496,6 +539,21 @@ fn derived_migration(
             wrapped: false,
         },
         text,
+    ))
+}
+
+/// The note for a replay that reported problems.
+fn replay_note(
+    what: &str,
+    side: &str,
+    errors: &[(Span, crate::schema::ReplayError)],
+) -> Option<String> {
+    let (span, e) = errors.first()?;
+    Some(format!(
+        "{what} does not replay cleanly ({} problem(s); first at {}:{}: {e}); the schema {side} the release may be incomplete",
+        errors.len(),
+        span.file,
+        span.line
     ))
 }
 

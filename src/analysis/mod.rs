@@ -7,6 +7,7 @@ pub mod code_checks;
 pub mod compat;
 pub mod context;
 pub mod cost;
+pub mod incomplete;
 pub mod stats;
 pub mod usage;
 pub mod variant;
@@ -103,6 +104,9 @@ pub struct Release<'a> {
     pub stats: Option<&'a Stats>,
     /// What old and new code use; `None` assumes they use everything (S0, S1).
     pub usage: Option<&'a dyn Usage>,
+    /// Statements of the released history the replay could not model: a
+    /// new statement that fails on an object they name is a warning.
+    pub incomplete: Option<&'a incomplete::Incomplete>,
 }
 
 /// Analyses the release's new statements.
@@ -245,13 +249,26 @@ fn analyse_statement(
         // Apply the op and track the transaction.
         if let Err(e) = crate::schema::replay::apply(schema, op, engine) {
             let r = &rules::MIGRATION_DOES_NOT_APPLY;
+            let (object, part) = e.subject();
+            let uncertain = release.incomplete.filter(|i| i.may_have_made(object, part));
             found.push(Finding {
                 rule: r.id,
                 name: r.name,
-                severity: Severity::Error,
-                class: Verdict::Blocked,
+                severity: if uncertain.is_some() {
+                    Severity::Warning
+                } else {
+                    Severity::Error
+                },
+                class: if uncertain.is_some() {
+                    Verdict::ZeroDowntime
+                } else {
+                    Verdict::Blocked
+                },
                 span: stmt.span.clone(),
-                message: format!("this statement cannot apply to the schema before it: {e}"),
+                message: format!(
+                    "this statement cannot apply to the schema before it: {e}{}",
+                    uncertain.map(|i| i.why(object, part)).unwrap_or_default()
+                ),
                 help: "fix the migration so it applies to the released schema".into(),
             });
         }
@@ -528,6 +545,7 @@ pub fn run_example(ex: &rules::Example) -> Vec<Finding> {
         migrations: &migrations,
         stats: None,
         usage: None,
+        incomplete: None,
     })
     .findings
 }
@@ -557,6 +575,7 @@ mod tests {
             migrations: &migrations,
             stats: None,
             usage: None,
+            incomplete: None,
         })
         .statements
         .iter()

@@ -34,6 +34,22 @@ pub enum ReplayError {
     MissingPrimaryKey(String),
 }
 
+impl ReplayError {
+    /// The object the error is about, and the part of it (column,
+    /// constraint, enum value) when there is one.
+    pub fn subject(&self) -> (&str, Option<&str>) {
+        use ReplayError::*;
+        match self {
+            MissingTable(t) | TableExists(t) | MissingIndex(t) | IndexExists(t)
+            | MissingType(t) | MissingView(t) | MissingPrimaryKey(t) => (t, None),
+            MissingColumn(t, c)
+            | ColumnExists(t, c)
+            | MissingConstraint(t, c)
+            | MissingEnumValue(t, c) => (t, Some(c)),
+        }
+    }
+}
+
 /// Applies every op of `stmt`; returns the errors of the ops that could not apply.
 pub fn replay_statement(schema: &mut Schema, stmt: &Statement, engine: Engine) -> Vec<ReplayError> {
     stmt.ops
