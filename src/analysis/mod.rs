@@ -132,6 +132,7 @@ pub fn analyse(release: &Release) -> Outcome {
 
     let mut schema = release.before.clone();
     let mut new_tables: BTreeSet<Name> = BTreeSet::new();
+    let mut dropped = context::Dropped::default();
     // Constraints this release adds after the deploy: validating one must
     // come after it too, or the plan validates a constraint not yet there.
     let mut added_after_deploy: BTreeSet<(Name, String)> = BTreeSet::new();
@@ -152,6 +153,7 @@ pub fn analyse(release: &Release) -> Outcome {
                 stmt,
                 &mut schema,
                 &mut new_tables,
+                &mut dropped,
                 &mut added_after_deploy,
                 &mut tx,
             );
@@ -176,6 +178,7 @@ fn analyse_statement(
     stmt: &Statement,
     schema: &mut Schema,
     new_tables: &mut BTreeSet<Name>,
+    dropped: &mut context::Dropped,
     added_after_deploy: &mut BTreeSet<(Name, String)>,
     tx: &mut TxState,
 ) -> (Vec<Finding>, StatementReport) {
@@ -220,6 +223,7 @@ fn analyse_statement(
             op,
             before: schema,
             new_tables,
+            dropped,
             tx,
             assessment: &assessment,
             technique: &technique,
@@ -247,6 +251,7 @@ fn analyse_statement(
         found.extend(op_findings);
 
         // Apply the op and track the transaction.
+        dropped.track(op, release.before, new_tables);
         if let Err(e) = crate::schema::replay::apply(schema, op, engine) {
             let r = &rules::MIGRATION_DOES_NOT_APPLY;
             let (object, part) = e.subject();

@@ -34,6 +34,7 @@ mod drop_index_locks_table;
 mod drop_not_null_exposes_nulls;
 mod drop_schema_or_database_destroys_data;
 mod drop_table_breaks_running_code;
+mod dropped_data_recreated_empty;
 mod engine_version_caveat;
 mod enum_value_renamed_or_removed;
 mod enum_values_changed;
@@ -199,6 +200,7 @@ pub fn all() -> Vec<&'static Rule> {
         &validation_holds_constraint_lock::RULE,
         &work_under_held_lock::RULE,
         &identity_sequence_collides_with_keys::RULE,
+        &dropped_data_recreated_empty::RULE,
         // MySQL / MariaDB
         &alter_algorithm_copy::RULE,
         &alter_lock_blocks_traffic::RULE,
