@@ -203,6 +203,7 @@ pub fn run_check(
             notes: Vec::new(),
             engine_hint: None,
             dialects: Default::default(),
+            not_read: Vec::new(),
         },
         Err(e) => return Err(CheckError::Input(e.to_string())),
     };
@@ -251,6 +252,9 @@ pub fn run_check(
         incomplete_before.add(s, !errors.is_empty());
         old_errors.extend(errors.into_iter().map(|e| (s.span.clone(), e)));
     }
+    for (path, text) in &old_set.not_read {
+        incomplete_before.add_unread(path, text);
+    }
     if let Some(n) = replay_note("the released history", "before", &old_errors) {
         notes.push(n);
     }
@@ -282,8 +286,14 @@ pub fn run_check(
         sources.insert(m.path.clone(), m.text.clone());
     }
     let mut added = added;
-    // Statements of the new schema file the replay could not model.
+    // Statements of the new schema file the replay could not model, and
+    // new migrations it does not read.
     let mut incomplete_new = Incomplete::default();
+    for (path, text) in &new_set.not_read {
+        if !old_set.not_read.iter().any(|(p, _)| p == path) {
+            incomplete_new.add_unread(path, text);
+        }
+    }
     if let Some((derived, text)) = derived_migration(
         &old_set,
         &new_set,

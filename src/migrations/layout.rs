@@ -83,6 +83,7 @@ impl Folder<'_> {
             notes: self.notes,
             engine_hint: None,
             dialects: BTreeSet::new(),
+            not_read: Vec::new(),
         }
     }
 }
@@ -212,6 +213,12 @@ fn note_unused_files(tree: &dyn Tree, set: &mut MigrationSet) {
         .filter(|f| is_fizz(f) && !f.to_ascii_lowercase().ends_with(".down.fizz"))
         .collect();
     if !fizz.is_empty() {
+        // Their names mark what the replay may lack (analysis::incomplete).
+        set.not_read = fizz
+            .iter()
+            .zip(tree.read_text_many(&fizz))
+            .filter_map(|(p, t)| Some((p.to_string(), Arc::from(t.ok()?))))
+            .collect();
         set.notes.push(format!(
             "not read: {} fizz migration(s) (pop's own DSL, not SQL); whatever they create or change is missing from the replayed schema: {}",
             fizz.len(),

@@ -144,6 +144,9 @@ pub struct MigrationSet {
     pub engine_hint: Option<(Engine, String)>,
     /// Engines that per-dialect files were written for (used or skipped).
     pub dialects: BTreeSet<Engine>,
+    /// Up migrations in a language shipgate does not read (pop's fizz):
+    /// (path, text). The replayed schema lacks what they create.
+    pub not_read: Vec<(String, Arc<str>)>,
 }
 
 impl MigrationSet {
