@@ -80,13 +80,12 @@ impl Dropped {
                     }
                 }
             }
-            Op::DropColumn { table, column, .. } => {
+            Op::DropColumn { table, column, .. }
                 if held_data(table)
                     && !self.copied.contains(table)
-                    && release_before.column(table, column).is_some()
-                {
-                    self.columns.insert((table.clone(), column.to_lowercase()));
-                }
+                    && release_before.column(table, column).is_some() =>
+            {
+                self.columns.insert((table.clone(), column.to_lowercase()));
             }
             // A table or column renamed into the dropped one's place carries
             // rows copied there (SQLite's rebuild: create, copy, drop, rename).
