@@ -3,6 +3,7 @@
 //! and deploy phase (what old and new code use), runs the rules, and
 //! derives each statement's phase, rewrite and class. Pure: no IO.
 
+pub mod baseline;
 pub mod code_checks;
 pub mod compat;
 pub mod context;

@@ -1,0 +1,203 @@
+//! What the new code is held against besides the new schema, so SG400 and
+//! SG401 block only on a break the release introduces: the old code and S0
+//! (what the old release already used while S0 lacked it lies outside the
+//! migrations), tables declared external in shipgate.toml, the migration
+//! tools' own tables (one table, below), and what the replay could not
+//! model (`incomplete`). Pure: no IO.
+
+use super::code_checks::schema_has_table;
+use super::incomplete::Incomplete;
+use super::usage::{table_key, SideUsage, Source};
+use crate::code;
+use crate::schema::Schema;
+use crate::sql::ir::Name;
+use crate::verdict::{Finding, Severity, Verdict};
+use std::collections::BTreeSet;
+
+/// What the new code is held against besides S1: the old code and S0
+/// (a break the old release already had is not this release's), tables
+/// that live outside the migrations, and what the replay could not model.
+pub struct Baseline<'a> {
+    pub old: &'a SideUsage,
+    pub before: &'a Schema,
+    /// `external_tables` of shipgate.toml (schema keys).
+    pub external_tables: &'a [String],
+    /// Statements of either history the replay could not model.
+    pub incomplete: &'a Incomplete,
+}
+
+/// Where a missing table or column stands.
+pub(super) enum Missing {
+    /// Outside what shipgate sees: listed once in an info finding.
+    Outside(String),
+    /// The release breaks it: SG400/SG401 as the rule says.
+    Broken,
+    /// The replay could not model a statement that names it (table,
+    /// column): a warning.
+    Uncertain(String, Option<String>),
+}
+
+impl Baseline<'_> {
+    fn table_known_elsewhere(&self, table: &str) -> Option<String> {
+        let bare = table.rsplit('.').next().unwrap_or(table);
+        if self.external_tables.iter().any(|t| table_key(t) == table) {
+            return Some(String::new());
+        }
+        migration_tool_table(bare).map(|tool| format!("{table} (the version table of {tool})"))
+    }
+
+    /// A table the new code uses and S1 lacks.
+    pub(super) fn table(&self, table: &str) -> Missing {
+        if let Some(why) = self.table_known_elsewhere(table) {
+            return Missing::Outside(why);
+        }
+        let old_used = self
+            .old
+            .entries
+            .iter()
+            .any(|e| e.usage.tables.iter().any(|t| table_key(t) == table));
+        if old_used && !schema_has_table(self.before, table) {
+            return Missing::Outside(table.to_string());
+        }
+        if self.incomplete.may_have_made(table, None) {
+            return Missing::Uncertain(table.to_string(), None);
+        }
+        Missing::Broken
+    }
+
+    /// Column `column` of `table` (when the query names one table), which
+    /// the new code uses and S1 lacks; `shown` as the old code's query
+    /// would show it too.
+    pub(super) fn column(
+        &self,
+        table: Option<&str>,
+        column: &str,
+        shown: &str,
+        orm: bool,
+    ) -> Missing {
+        let old_too = self.old.entries.iter().any(|e| {
+            if orm {
+                e.source == Source::Orm
+                    && table.is_some_and(|t| {
+                        self.before.tables.get(&Name::new(t)).is_some_and(|s| {
+                            s.column(column).is_none()
+                                && e.usage.reads.iter().any(|c| {
+                                    table_key(&c.table) == t
+                                        && c.column.eq_ignore_ascii_case(column)
+                                })
+                        })
+                    })
+            } else {
+                e.source != Source::Orm
+                    && e.usage
+                        .tables
+                        .iter()
+                        .all(|t| self.before.tables.contains_key(&Name::new(table_key(t))))
+                    && unresolved_shown(&e.usage).iter().any(|(s, _)| s == shown)
+            }
+        });
+        if old_too {
+            return Missing::Outside(shown.to_string());
+        }
+        let bare = column.rsplit('.').next().unwrap_or(column);
+        let (t, c) = match table {
+            Some(t) => (t, Some(bare.to_string())),
+            None => (bare, None),
+        };
+        if self.incomplete.may_have_made(t, c.as_deref()) {
+            return Missing::Uncertain(t.to_string(), c);
+        }
+        Missing::Broken
+    }
+}
+
+/// Tables migration tools create for their own bookkeeping, with the tool:
+/// the code (or a health check) may read them, the migrations never create
+/// them. Names as each tool's documentation gives its default.
+const MIGRATION_TOOL_TABLES: &[(&str, &str)] = &[
+    ("goose_db_version", "goose"),
+    ("schema_migrations", "golang-migrate, dbmate or Rails"),
+    ("schema_migration", "gobuffalo/pop"),
+    ("flyway_schema_history", "Flyway"),
+    ("schema_version", "Flyway 3/4"),
+    ("_sqlx_migrations", "sqlx"),
+    ("__diesel_schema_migrations", "diesel"),
+    ("_prisma_migrations", "Prisma"),
+    ("atlas_schema_revisions", "Atlas"),
+    ("ar_internal_metadata", "Rails"),
+    ("databasechangelog", "Liquibase"),
+    ("databasechangeloglock", "Liquibase"),
+    ("knex_migrations", "knex"),
+    ("knex_migrations_lock", "knex"),
+    ("django_migrations", "Django"),
+    ("alembic_version", "Alembic"),
+    ("seaql_migrations", "SeaORM"),
+    ("refinery_schema_history", "refinery"),
+    ("gorp_migrations", "sql-migrate"),
+    ("__efmigrationshistory", "Entity Framework"),
+];
+
+/// The tool that owns `table`, if a migration tool does.
+pub fn migration_tool_table(table: &str) -> Option<&'static str> {
+    MIGRATION_TOOL_TABLES
+        .iter()
+        .find(|(t, _)| t.eq_ignore_ascii_case(table))
+        .map(|(_, tool)| *tool)
+}
+
+/// The unresolved columns of a query as a finding names them (`t.c` when
+/// the query reads one table), with the bare column.
+pub(super) fn unresolved_shown(u: &code::Usage) -> Vec<(String, String)> {
+    let only_table = (u.tables.len() == 1).then(|| table_key(&u.tables[0]));
+    u.unresolved
+        .iter()
+        .map(|col| {
+            let shown = match (&only_table, col.contains('.')) {
+                (Some(t), false) => format!("{t}.{col}"),
+                _ => col.clone(),
+            };
+            (shown, col.clone())
+        })
+        .collect()
+}
+
+/// Pushes a finding for something the new code needs and S1 lacks, as the
+/// baseline classes it.
+pub(super) fn push_missing(
+    out: &mut Vec<Finding>,
+    outside: &mut BTreeSet<String>,
+    how: Missing,
+    finding: Finding,
+    incomplete: &Incomplete,
+) {
+    match how {
+        Missing::Outside(name) => {
+            if !name.is_empty() {
+                outside.insert(name);
+            }
+        }
+        Missing::Broken => out.push(finding),
+        Missing::Uncertain(t, c) => out.push(Finding {
+            severity: Severity::Warning,
+            class: Verdict::ZeroDowntime,
+            message: format!("{}{}", finding.message, incomplete.why(&t, c.as_deref())),
+            ..finding
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migration_tools_own_tables_are_known_by_name() {
+        assert_eq!(migration_tool_table("goose_db_version"), Some("goose"));
+        assert_eq!(migration_tool_table("_SQLX_MIGRATIONS"), Some("sqlx"));
+        assert_eq!(
+            migration_tool_table("schema_migration"),
+            Some("gobuffalo/pop")
+        );
+        assert_eq!(migration_tool_table("users"), None);
+    }
+}
