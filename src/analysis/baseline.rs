@@ -71,10 +71,12 @@ impl Baseline<'_> {
     pub(super) fn column(
         &self,
         table: Option<&str>,
+        tables: &[String],
         column: &str,
         shown: &str,
         orm: bool,
     ) -> Missing {
+        let bare = column.rsplit('.').next().unwrap_or(column);
         let old_too = self.old.entries.iter().any(|e| {
             if orm {
                 e.source == Source::Orm
@@ -88,26 +90,44 @@ impl Baseline<'_> {
                         })
                     })
             } else {
+                // An old query over the same table(s), all in S0, that could
+                // not resolve the same column: S0 lacked it too. Aliases
+                // differ between queries, so the bare column is compared.
                 e.source != Source::Orm
                     && e.usage
                         .tables
                         .iter()
                         .all(|t| self.before.tables.contains_key(&Name::new(table_key(t))))
-                    && unresolved_shown(&e.usage).iter().any(|(s, _)| s == shown)
+                    && e.usage
+                        .tables
+                        .iter()
+                        .any(|t| tables.contains(&table_key(t)))
+                    && e.usage
+                        .unresolved
+                        .iter()
+                        .any(|u| u.rsplit('.').next().unwrap_or(u).eq_ignore_ascii_case(bare))
             }
         });
         if old_too {
-            return Missing::Outside(shown.to_string());
+            // Listed by table, whatever alias the query gave it.
+            let distinct: BTreeSet<&String> = tables.iter().collect();
+            return Missing::Outside(match (table, distinct.len()) {
+                (Some(t), _) => format!("{t}.{bare}"),
+                (None, 1) => format!("{}.{bare}", tables[0]),
+                _ => shown.to_string(),
+            });
         }
-        let bare = column.rsplit('.').next().unwrap_or(column);
-        let (t, c) = match table {
-            Some(t) => (t, Some(bare.to_string())),
-            None => (bare, None),
+        let candidates: Vec<&str> = match table {
+            Some(t) => vec![t],
+            None => tables.iter().map(String::as_str).collect(),
         };
-        if self.incomplete.may_have_made(t, c.as_deref()) {
-            return Missing::Uncertain(t.to_string(), c);
+        match candidates
+            .into_iter()
+            .find(|t| self.incomplete.may_have_made(t, Some(bare)))
+        {
+            Some(t) => Missing::Uncertain(t.to_string(), Some(bare.to_string())),
+            None => Missing::Broken,
         }
-        Missing::Broken
     }
 }
 

@@ -121,7 +121,7 @@ pub fn new_code_findings(
                         push_missing(
                             &mut out,
                             &mut outside,
-                            base.column(Some(&t), &c.column, &shown, true),
+                            base.column(Some(&t), &[], &c.column, &shown, true),
                             finding(
                                 r,
                                 e,
@@ -184,6 +184,7 @@ pub fn new_code_findings(
             continue;
         }
         let only_table = (u.tables.len() == 1).then(|| table_key(&u.tables[0]));
+        let keys: Vec<String> = u.tables.iter().map(|t| table_key(t)).collect();
         for (shown, col) in unresolved_shown(u) {
             let bare = col.rsplit('.').next().unwrap_or(&col);
             let verb = match &u.insert {
@@ -200,7 +201,7 @@ pub fn new_code_findings(
             push_missing(
                 &mut out,
                 &mut outside,
-                base.column(only_table.as_deref(), &col, &shown, false),
+                base.column(only_table.as_deref(), &keys, &col, &shown, false),
                 finding(
                     r,
                     e,
