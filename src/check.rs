@@ -348,13 +348,12 @@ pub fn run_check(
 
     // The code: what C0 and C1 send, resolved against S0 and S1.
     let mut after = before.clone();
-    let mut incomplete = incomplete_before.clone();
-    incomplete.extend(incomplete_new);
+    let mut incomplete_release = incomplete_new;
     for m in &added {
         for s in &m.statements {
             // Failures here are SG001 findings of the analysis.
             let errors = crate::schema::replay_statement(&mut after, s, engine);
-            incomplete.add(s, !errors.is_empty());
+            incomplete_release.add(s, !errors.is_empty());
         }
     }
     let (old_scan, new_scan) = code::scan_pair(old, new, engine, &opts.code)
@@ -426,6 +425,8 @@ pub fn run_check(
         findings.extend(f);
         notes.extend(n);
     }
+    let mut incomplete = incomplete_before.clone();
+    incomplete.extend(incomplete_release.clone());
     let external: Vec<String> = opts.external_tables.iter().map(|t| table_key(t)).collect();
     findings.extend(code_checks::new_code_findings(
         &new_side,
@@ -434,6 +435,7 @@ pub fn run_check(
             before: &before,
             external_tables: &external,
             incomplete: &incomplete,
+            incomplete_release: &incomplete_release,
         },
         &after,
         f.insert_values_must_match,

@@ -24,6 +24,9 @@ pub struct Baseline<'a> {
     pub external_tables: &'a [String],
     /// Statements of either history the replay could not model.
     pub incomplete: &'a Incomplete,
+    /// Those of the release itself: the only ones that can excuse a
+    /// missing object S0 had (the release dropped it).
+    pub incomplete_release: &'a Incomplete,
 }
 
 /// Where a missing table or column stands.
@@ -32,9 +35,9 @@ pub(super) enum Missing {
     Outside(String),
     /// The release breaks it: SG400/SG401 as the rule says.
     Broken,
-    /// The replay could not model a statement that names it (table,
-    /// column): a warning.
-    Uncertain(String, Option<String>),
+    /// The replay could not model a statement that names it: a warning,
+    /// whose message ends with the reason.
+    Uncertain(String),
 }
 
 impl Baseline<'_> {
@@ -59,10 +62,22 @@ impl Baseline<'_> {
         if old_used && !schema_has_table(self.before, table) {
             return Missing::Outside(table.to_string());
         }
-        if self.incomplete.may_have_made(table, None) {
-            return Missing::Uncertain(table.to_string(), None);
+        self.uncertain(table, None, schema_has_table(self.before, table))
+    }
+
+    /// Whether a statement the replay could not model may have made `table`
+    /// (`column`); when S0 had it, only the release's own statements count.
+    pub(super) fn uncertain(&self, table: &str, column: Option<&str>, s0_had: bool) -> Missing {
+        let inc = if s0_had {
+            self.incomplete_release
+        } else {
+            self.incomplete
+        };
+        if inc.may_have_made(table, column) {
+            Missing::Uncertain(inc.why(table, column))
+        } else {
+            Missing::Broken
         }
-        Missing::Broken
     }
 
     /// Column `column` of `table` (when the query names one table), which
@@ -121,13 +136,14 @@ impl Baseline<'_> {
             Some(t) => vec![t],
             None => tables.iter().map(String::as_str).collect(),
         };
-        match candidates
+        candidates
             .into_iter()
-            .find(|t| self.incomplete.may_have_made(t, Some(bare)))
-        {
-            Some(t) => Missing::Uncertain(t.to_string(), Some(bare.to_string())),
-            None => Missing::Broken,
-        }
+            .map(|t| {
+                let s0_had = self.before.column(&Name::new(t), bare).is_some();
+                self.uncertain(t, Some(bare), s0_had)
+            })
+            .find(|m| matches!(m, Missing::Uncertain(_)))
+            .unwrap_or(Missing::Broken)
     }
 }
 
@@ -188,7 +204,6 @@ pub(super) fn push_missing(
     outside: &mut BTreeSet<String>,
     how: Missing,
     finding: Finding,
-    incomplete: &Incomplete,
 ) {
     match how {
         Missing::Outside(name) => {
@@ -197,10 +212,10 @@ pub(super) fn push_missing(
             }
         }
         Missing::Broken => out.push(finding),
-        Missing::Uncertain(t, c) => out.push(Finding {
+        Missing::Uncertain(why) => out.push(Finding {
             severity: Severity::Warning,
             class: Verdict::ZeroDowntime,
-            message: format!("{}{}", finding.message, incomplete.why(&t, c.as_deref())),
+            message: format!("{}{why}", finding.message),
             ..finding
         }),
     }

@@ -112,7 +112,6 @@ pub fn new_code_findings(
                     ),
                     r.instead,
                 ),
-                base.incomplete,
             ),
             Some(table) => {
                 for c in &e.usage.reads {
@@ -131,8 +130,7 @@ pub fn new_code_findings(
                                 ),
                                 r.instead,
                             ),
-                            base.incomplete,
-                        );
+                                    );
                     }
                 }
             }
@@ -174,7 +172,6 @@ pub fn new_code_findings(
                     ),
                     r.instead,
                 ),
-                base.incomplete,
             );
         }
         if outside.len() > n && first_outside.is_none() {
@@ -211,7 +208,6 @@ pub fn new_code_findings(
                     ),
                     r.instead,
                 ),
-                base.incomplete,
             );
         }
         if outside.len() > n && first_outside.is_none() {
@@ -233,10 +229,9 @@ pub fn new_code_findings(
             let how = if old_problems.contains(&key) {
                 // The old code's same insert met the same requirement in S0.
                 Missing::Outside(format!("{key} (required on insert, already so before)"))
-            } else if base.incomplete.may_have_made(&t, c.as_deref()) {
-                Missing::Uncertain(t, c)
             } else {
-                Missing::Broken
+                // An unmodelled statement anywhere may have given it a default.
+                base.uncertain(&t, c.as_deref(), false)
             };
             if matches!(how, Missing::Outside(_)) && first_outside.is_none() {
                 first_outside = Some(e.span.clone());
@@ -246,7 +241,6 @@ pub fn new_code_findings(
                 &mut outside,
                 how,
                 finding(r, e, format!("new code {} {problem}", at(e)), r.instead),
-                base.incomplete,
             );
         }
     }

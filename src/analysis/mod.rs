@@ -256,7 +256,21 @@ fn analyse_statement(
         if let Err(e) = crate::schema::replay::apply(schema, op, engine) {
             let r = &rules::MIGRATION_DOES_NOT_APPLY;
             let (object, part) = e.subject();
-            let uncertain = release.incomplete.filter(|i| i.may_have_made(object, part));
+            // Something S0 had that the release itself removed is the
+            // release's own break, whatever the history's gaps.
+            let s0_had = match &e {
+                ReplayError::MissingTable(t) => {
+                    let n = Name::new(t.as_str());
+                    release.before.tables.contains_key(&n) || release.before.views.contains_key(&n)
+                }
+                ReplayError::MissingColumn(t, c) => {
+                    release.before.column(&Name::new(t.as_str()), c).is_some()
+                }
+                _ => false,
+            };
+            let uncertain = release
+                .incomplete
+                .filter(|i| !s0_had && i.may_have_made(object, part));
             found.push(Finding {
                 rule: r.id,
                 name: r.name,
