@@ -45,9 +45,15 @@ impl Incomplete {
     /// Adds a statement if the model could not follow it: `failed` when
     /// replaying it reported errors.
     pub fn add(&mut self, stmt: &Statement, failed: bool) {
-        if !failed && !not_modelled(stmt) {
+        let how = if failed {
+            "did not replay"
+        } else if stmt.ops.iter().any(|o| matches!(o, Op::Unknown { .. })) {
+            "not understood"
+        } else if not_modelled(stmt) {
+            "not modelled"
+        } else {
             return;
-        }
+        };
         let head: String = stmt
             .text
             .split_whitespace()
@@ -55,7 +61,7 @@ impl Incomplete {
             .collect::<Vec<_>>()
             .join(" ");
         self.statements.push((
-            format!("{}:{} ({head} …)", stmt.span.file, stmt.span.line),
+            format!("{}:{} ({head} …: {how})", stmt.span.file, stmt.span.line),
             words(&stmt.text).collect(),
         ));
     }
@@ -64,6 +70,17 @@ impl Incomplete {
     pub fn add_unread(&mut self, path: &str, text: &str) {
         self.statements
             .push((format!("{path} (not read)"), words(text).collect()));
+    }
+
+    /// Adds the tables `external_tables` of shipgate.toml declares: they
+    /// exist, with a shape no migration describes.
+    pub fn add_external(&mut self, tables: &[String]) {
+        for t in tables {
+            self.statements.push((
+                format!("{t} (external_tables in shipgate.toml)"),
+                words(t).collect(),
+            ));
+        }
     }
 
     pub fn extend(&mut self, other: Incomplete) {
@@ -101,7 +118,7 @@ impl Incomplete {
     /// The sentence a downgraded finding's message ends with.
     pub fn why(&self, table: &str, column: Option<&str>) -> String {
         format!(
-            "; the replay did not understand {}, which may create or change it, so the schema may be incomplete and this is not a block",
+            "; shipgate could not model {}, which may create or change it: the schema may be incomplete here, so this is not a block",
             shown(self.naming(table, column))
         )
     }
