@@ -91,6 +91,8 @@ pub fn new_code_findings(
     let mut outside = BTreeSet::new();
     let mut first_outside: Option<Span> = None;
     let created = created_by_code(new);
+    // The old code's rejected inserts, computed once when first needed.
+    let mut old_problems: Option<BTreeSet<String>> = None;
     for e in new.entries.iter().filter(|e| e.source == Source::Orm) {
         // An ORM model selects and inserts every field it declares.
         let r = &rules::NEW_CODE_USES_MISSING_SCHEMA;
@@ -213,19 +215,17 @@ pub fn new_code_findings(
         if outside.len() > n && first_outside.is_none() {
             first_outside = Some(e.span.clone());
         }
-        let old_problems: BTreeSet<String> = match &u.insert {
-            Some(_) => base
-                .old
-                .entries
-                .iter()
-                .filter(|o| o.source == Source::Code)
-                .flat_map(|o| insert_problems(&o.usage, before, insert_values_must_match))
-                .map(|(key, ..)| key)
-                .collect(),
-            None => BTreeSet::new(),
-        };
         let r = &rules::NEW_CODE_INSERT_REJECTED;
         for (key, t, c, problem) in insert_problems(u, after, insert_values_must_match) {
+            let old_problems = old_problems.get_or_insert_with(|| {
+                base.old
+                    .entries
+                    .iter()
+                    .filter(|o| o.source == Source::Code)
+                    .flat_map(|o| insert_problems(&o.usage, before, insert_values_must_match))
+                    .map(|(key, ..)| key)
+                    .collect::<BTreeSet<String>>()
+            });
             let how = if old_problems.contains(&key) {
                 // The old code's same insert met the same requirement in S0.
                 Missing::Outside(format!("{key} (required on insert, already so before)"))
