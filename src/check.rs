@@ -696,6 +696,44 @@ mod tests {
     }
 
     #[test]
+    fn a_new_schema_file_that_does_not_replay_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let (old, new) = (dir.path().join("old"), dir.path().join("new"));
+        std::fs::create_dir_all(&old).unwrap();
+        std::fs::create_dir_all(&new).unwrap();
+        std::fs::write(
+            old.join("schema.sql"),
+            "CREATE TABLE a (id int PRIMARY KEY);\n",
+        )
+        .unwrap();
+        std::fs::write(
+            new.join("schema.sql"),
+            "CREATE TABLE a (id int PRIMARY KEY, b text);\nALTER TABLE gone ADD COLUMN c int;\n",
+        )
+        .unwrap();
+        let opts = CheckOptions {
+            engine: Some(Engine::Postgres),
+            ..Default::default()
+        };
+        let report = run_check(
+            &DirTree::open(&old).unwrap(),
+            &DirTree::open(&new).unwrap(),
+            &opts,
+        )
+        .unwrap();
+        assert!(
+            report
+                .notes
+                .iter()
+                .any(|n| n.starts_with("schema.sql does not replay cleanly")
+                    && n.contains("table gone does not exist")
+                    && n.contains("the schema after the release may be incomplete")),
+            "{:?}",
+            report.notes
+        );
+    }
+
+    #[test]
     fn a_maintenance_window_runs_every_statement_in_it() {
         let dir = tempfile::tempdir().unwrap();
         let (old, new) = (dir.path().join("old"), dir.path().join("new"));
