@@ -252,9 +252,6 @@ pub fn run_check(
         incomplete_before.add(s, !errors.is_empty());
         old_errors.extend(errors.into_iter().map(|e| (s.span.clone(), e)));
     }
-    for (path, text) in &old_set.not_read {
-        incomplete_before.add_unread(path, text);
-    }
     let external: Vec<String> = opts.external_tables.iter().map(|t| table_key(t)).collect();
     if let Some(n) = replay_note("the released history", "before", &old_errors) {
         notes.push(n);
@@ -265,7 +262,11 @@ pub fn run_check(
             incomplete_before.describe()
         ));
     }
-    // Declared after the note: they are no gap of the history.
+    // After the note: discovery already noted the files it did not read,
+    // and declared tables are no gap of the history.
+    for (path, text) in &old_set.not_read {
+        incomplete_before.add_unread(path, text);
+    }
     incomplete_before.add_external(&external);
 
     lap("replay", &mut timings);
