@@ -681,6 +681,17 @@ fn apply_op(schema: &mut Schema, op: &Op, engine: Engine) -> Result<(), ReplayEr
             }
             Ok(())
         }
+        Op::RenameIndex { from, to } if schema.index_owner(from).is_none() => {
+            // An index of a materialized view.
+            let view = matview_index(schema, from)
+                .ok_or_else(|| ReplayError::MissingIndex(from.to_string()))?;
+            if let Some(v) = schema.views.get_mut(&view) {
+                for i in v.indexes.iter_mut().filter(|i| *i == from) {
+                    *i = to.clone();
+                }
+            }
+            Ok(())
+        }
         Op::RenameIndex { from, to } => {
             let owner = schema
                 .index_owner(from)
