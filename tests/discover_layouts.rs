@@ -556,3 +556,64 @@ fn pop_per_dialect_files_keep_only_the_checked_engine() {
     assert_eq!(p[0], "20190100000001000000_client.sqlite3.up.sql");
     assert_eq!(p.len(), 4);
 }
+
+#[test]
+fn shared_numbers_mean_the_whole_name_is_the_version() {
+    // maragudk/migrate (gitness): several files per number, run in name
+    // order; its pattern also takes `x_up.sql`, and `x_down.sql` is a down.
+    let (_t, tree) = dir_tree(&[
+        (
+            "app/store/database/migrate/postgres/0000_create_b_spaces.up.sql",
+            "CREATE TABLE spaces (id int);",
+        ),
+        (
+            "app/store/database/migrate/postgres/0000_create_a_principals.up.sql",
+            "CREATE TABLE principals (id int);",
+        ),
+        (
+            "app/store/database/migrate/postgres/0000_create_a_principals.down.sql",
+            "DROP TABLE principals;",
+        ),
+        (
+            "app/store/database/migrate/postgres/0021_alter_webhooks_add_internal_up.sql",
+            "ALTER TABLE spaces ADD COLUMN internal boolean;",
+        ),
+        (
+            "app/store/database/migrate/postgres/0021_alter_webhooks_add_internal_down.sql",
+            "ALTER TABLE spaces DROP COLUMN internal;",
+        ),
+        (
+            "app/store/database/migrate/postgres/0003_create_c.up.sql",
+            "CREATE TABLE c (id int);",
+        ),
+    ]);
+    let set = discover(
+        &tree,
+        Some(Engine::Postgres),
+        Some("app/store/database/migrate/postgres"),
+    )
+    .unwrap();
+    assert_eq!(
+        ids(&set),
+        [
+            "0000_create_a_principals",
+            "0000_create_b_spaces",
+            "0003_create_c",
+            "0021_alter_webhooks_add_internal",
+        ]
+    );
+    assert!(
+        set.notes.iter().any(|n| n.contains("share version 0000")),
+        "{:?}",
+        set.notes
+    );
+    // Without a shared number, golang-migrate keeps its numeric versions.
+    let (_t, tree) = dir_tree(&[
+        ("migrations/0001_a.up.sql", "CREATE TABLE a (id int);"),
+        ("migrations/0002_b.up.sql", "CREATE TABLE b (id int);"),
+    ]);
+    assert_eq!(
+        ids(&discover(&tree, Some(Engine::Postgres), None).unwrap()),
+        ["0001", "0002"]
+    );
+}
