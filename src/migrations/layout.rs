@@ -192,9 +192,8 @@ pub(super) fn read_folder(
     if set.migrations.is_empty() {
         return Ok(None);
     }
-    if matches!(set.layout, Layout::GolangMigrate | Layout::Sqlx)
-        && check_duplicates(&set.migrations).is_err()
-    {
+    // In a Rust project the tool is sqlx, and a shared number is its error.
+    if set.layout == Layout::GolangMigrate && check_duplicates(&set.migrations).is_err() {
         whole_name_versions(&mut set);
     }
     check_duplicates(&set.migrations)?;
@@ -203,8 +202,8 @@ pub(super) fn read_folder(
 }
 
 /// Numbered files that share a number (`0001_create_a.up.sql`,
-/// `0001_create_b.up.sql`) cannot be golang-migrate's or sqlx's, which
-/// reject that: a migrator such as maragudk/migrate keys a migration by
+/// `0001_create_b.up.sql`) cannot be golang-migrate's, which rejects
+/// that: a migrator such as maragudk/migrate keys a migration by
 /// its whole name and runs them in name order. Its file pattern
 /// (`^([\w-]+).up.sql$`, the dot unescaped) also takes `x_up.sql`, and
 /// `x_down.sql` is its down file.
