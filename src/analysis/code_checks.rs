@@ -254,12 +254,24 @@ pub fn new_code_findings(
             span,
             message: format!(
                 "created outside the migrations: {}; the code uses them, the migrations never create them, and this release does not change that",
-                outside.into_iter().collect::<Vec<_>>().join(", ")
+                listed(outside)
             ),
             help: r.instead.to_string(),
         });
     }
     out
+}
+
+/// The first names of a long list, and how many more.
+fn listed(names: BTreeSet<String>) -> String {
+    const SHOWN: usize = 20;
+    let more = names.len().saturating_sub(SHOWN);
+    let head: Vec<String> = names.into_iter().take(SHOWN).collect();
+    if more > 0 {
+        format!("{} and {more} more", head.join(", "))
+    } else {
+        head.join(", ")
+    }
 }
 
 /// What the schema rejects in an insert: (a key naming the problem, the
