@@ -192,47 +192,9 @@ pub(super) fn read_folder(
     if set.migrations.is_empty() {
         return Ok(None);
     }
-    // In a Rust project the tool is sqlx, and a shared number is its error.
-    if set.layout == Layout::GolangMigrate && check_duplicates(&set.migrations).is_err() {
-        whole_name_versions(&mut set);
-    }
     check_duplicates(&set.migrations)?;
     note_unused_files(tree, &mut set);
     Ok(Some(set))
-}
-
-/// Numbered files that share a number (`0001_create_a.up.sql`,
-/// `0001_create_b.up.sql`) cannot be golang-migrate's, which rejects
-/// that: a migrator such as maragudk/migrate keys a migration by
-/// its whole name and runs them in name order. Its file pattern
-/// (`^([\w-]+).up.sql$`, the dot unescaped) also takes `x_up.sql`, and
-/// `x_down.sql` is its down file.
-fn whole_name_versions(set: &mut MigrationSet) {
-    let shared: BTreeSet<String> = {
-        let mut seen = HashSet::new();
-        set.migrations
-            .iter()
-            .filter(|m| !seen.insert(m.id.clone()))
-            .map(|m| m.id.clone())
-            .collect()
-    };
-    set.migrations
-        .retain(|m| !base(&m.path).to_ascii_lowercase().ends_with("_down.sql"));
-    for m in &mut set.migrations {
-        let name = base(&m.path);
-        let lower = name.to_ascii_lowercase();
-        let cut = [".up.sql", "_up.sql", ".sql"]
-            .iter()
-            .find(|s| lower.ends_with(*s))
-            .map_or(0, |s| s.len());
-        m.id = name[..name.len() - cut].to_string();
-    }
-    set.migrations
-        .sort_by(|a, b| a.id.cmp(&b.id).then_with(|| a.path.cmp(&b.path)));
-    set.notes.push(format!(
-        "several migrations share version {}: each migration is keyed by its whole name and they run in name order (as maragudk/migrate does)",
-        shared.into_iter().collect::<Vec<_>>().join(", ")
-    ));
 }
 
 /// Files of the migrations folder that the layout does not use and that are

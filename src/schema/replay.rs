@@ -101,47 +101,12 @@ fn constraint_name(table: &Table, c: &ConstraintSpec, engine: Engine) -> String 
             ConstraintKind::Exclusion => format!("{t}_excl"),
         };
     }
-    let name = |cols: Option<&[String]>, label: &str| match engine {
-        Engine::Postgres => pg_object_name(t, cols.map(|c| c.join("_")).as_deref(), label),
-        _ => match cols {
-            Some(c) => format!("{t}_{}_{label}", c.join("_")),
-            None => format!("{t}_{label}"),
-        },
-    };
     match &c.kind {
-        ConstraintKind::PrimaryKey { .. } => name(None, "pkey"),
-        ConstraintKind::Unique { columns } => name(Some(columns), "key"),
-        ConstraintKind::ForeignKey { columns, .. } => name(Some(columns), "fkey"),
-        ConstraintKind::Check { .. } => name(None, "check"),
-        ConstraintKind::Exclusion => name(None, "excl"),
-    }
-}
-
-/// PostgreSQL's name for an object it names itself (`makeObjectName` in
-/// src/backend/commands/indexcmds.c): `name1_name2_label`, cut to 63 bytes
-/// by shortening the longer of name1 and name2 a character at a time.
-fn pg_object_name(name1: &str, name2: Option<&str>, label: &str) -> String {
-    const MAX: usize = 63; // NAMEDATALEN - 1
-    let overhead = name2.map_or(0, |_| 1) + label.len() + 1;
-    let avail = MAX.saturating_sub(overhead);
-    let (mut n1, mut n2) = (name1.len(), name2.map_or(0, str::len));
-    while n1 + n2 > avail {
-        if n1 > n2 {
-            n1 -= 1;
-        } else {
-            n2 -= 1;
-        }
-    }
-    // Whole characters only, as pg_mbcliplen does.
-    let clip = |s: &str, mut n: usize| {
-        while !s.is_char_boundary(n) {
-            n -= 1;
-        }
-        s[..n].to_string()
-    };
-    match name2 {
-        Some(n) => format!("{}_{}_{label}", clip(name1, n1), clip(n, n2)),
-        None => format!("{}_{label}", clip(name1, n1)),
+        ConstraintKind::PrimaryKey { .. } => format!("{t}_pkey"),
+        ConstraintKind::Unique { columns } => format!("{t}_{}_key", columns.join("_")),
+        ConstraintKind::ForeignKey { columns, .. } => format!("{t}_{}_fkey", columns.join("_")),
+        ConstraintKind::Check { .. } => format!("{t}_check"),
+        ConstraintKind::Exclusion => format!("{t}_excl"),
     }
 }
 
@@ -196,10 +161,7 @@ fn index_name(spec: &IndexSpec, engine: Engine, table: Option<&Table>) -> Name {
             .rsplit('.')
             .next()
             .unwrap_or(spec.table.as_str());
-        match engine {
-            Engine::Postgres => Name(pg_object_name(t, Some(&spec.columns.join("_")), "idx")),
-            _ => Name(format!("{t}_{}_idx", spec.columns.join("_"))),
-        }
+        Name(format!("{t}_{}_idx", spec.columns.join("_")))
     })
 }
 
@@ -719,17 +681,6 @@ fn apply_op(schema: &mut Schema, op: &Op, engine: Engine) -> Result<(), ReplayEr
             }
             Ok(())
         }
-        Op::RenameIndex { from, to } if schema.index_owner(from).is_none() => {
-            // An index of a materialized view.
-            let view = matview_index(schema, from)
-                .ok_or_else(|| ReplayError::MissingIndex(from.to_string()))?;
-            if let Some(v) = schema.views.get_mut(&view) {
-                for i in v.indexes.iter_mut().filter(|i| *i == from) {
-                    *i = to.clone();
-                }
-            }
-            Ok(())
-        }
         Op::RenameIndex { from, to } => {
             let owner = schema
                 .index_owner(from)
@@ -933,42 +884,6 @@ mod tests {
                 );
             }
         }
-    }
-
-    #[test]
-    fn postgres_cuts_generated_names_to_63_bytes() {
-        // The name PostgreSQL gives this constraint (checked on the test
-        // server, like the names below).
-        let s = replay(
-            Engine::Postgres,
-            "CREATE TABLE hydra_oauth2_trusted_jwt_bearer_issuer (id int PRIMARY KEY, issuer text, subject text, key_id text, UNIQUE (issuer, subject, key_id));\n\
-             ALTER TABLE hydra_oauth2_trusted_jwt_bearer_issuer DROP CONSTRAINT hydra_oauth2_trusted_jwt_bearer_issue_issuer_subject_key_id_key;",
-        );
-        let t = s
-            .table(&Name::new("hydra_oauth2_trusted_jwt_bearer_issuer"))
-            .unwrap();
-        assert_eq!(t.constraints.len(), 1, "{:?}", t.constraints);
-        assert_eq!(pg_object_name("t", Some("a_b"), "key"), "t_a_b_key");
-        // Names the test server gave.
-        assert_eq!(
-            pg_object_name(
-                "hydra_oauth2_trusted_jwt_bearer_issuer",
-                Some("issuer_subject_key_id_id"),
-                "idx"
-            ),
-            "hydra_oauth2_trusted_jwt_bearer_is_issuer_subject_key_id_id_idx"
-        );
-        let t = "a_very_long_table_name_that_goes_on_and_on_and_on_forever_more_";
-        assert_eq!(
-            pg_object_name(t, None, "pkey"),
-            "a_very_long_table_name_that_goes_on_and_on_and_on_forever__pkey"
-        );
-        assert_eq!(
-            pg_object_name(t, Some("p"), "fkey"),
-            "a_very_long_table_name_that_goes_on_and_on_and_on_foreve_p_fkey"
-        );
-        let long = "x".repeat(70);
-        assert_eq!(pg_object_name(&long, None, "pkey").len(), 63);
     }
 
     #[test]

@@ -552,14 +552,6 @@ impl Lowering<'_> {
                 _ => other("copy"),
             },
             S::Comment { .. } => other("comment"),
-            // PostgreSQL `ALTER INDEX a RENAME TO b`.
-            S::AlterIndex {
-                name,
-                operation: ast::AlterIndexOperation::RenameIndex { index_name },
-            } => vec![Op::RenameIndex {
-                from: self.name(name),
-                to: self.name(index_name),
-            }],
             S::AlterView(v) => match &v.operation {
                 ast::AlterViewOperation::RenameTo { new_name } => vec![Op::RenameTable {
                     from: self.name(&v.name),

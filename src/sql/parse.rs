@@ -344,20 +344,6 @@ mod tests {
     }
 
     #[test]
-    fn postgres_alter_index_rename_replays() {
-        let sql = "CREATE TABLE ideas (id int PRIMARY KEY, slug text);\n\
-                   CREATE UNIQUE INDEX idea_slug_key ON ideas (slug);\n\
-                   ALTER INDEX idea_slug_key RENAME TO post_slug_key;\n\
-                   DROP INDEX post_slug_key;";
-        let mut schema = crate::schema::Schema::default();
-        for s in &parse(Engine::Postgres, sql) {
-            let errors = crate::schema::replay_statement(&mut schema, s, Engine::Postgres);
-            assert!(errors.is_empty(), "{}: {errors:?}", s.text);
-        }
-        assert!(schema.tables[&Name::new("ideas")].indexes.is_empty());
-    }
-
-    #[test]
     fn mariadb_nocopy_is_kept_as_the_requested_algorithm() {
         let s = parse(
             Engine::Mariadb,
