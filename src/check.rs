@@ -6,6 +6,7 @@
 
 use crate::analysis::code_checks;
 use crate::analysis::compat::Side;
+use crate::analysis::incomplete::Incomplete;
 use crate::analysis::stats::Stats;
 use crate::analysis::usage::{table_key, CodeUsage, SideUsage};
 use crate::analysis::{self, MigrationInput, Release, StatementReport};
@@ -44,6 +45,9 @@ pub struct CheckOptions {
     /// A captured query log (`--queries FILE`): (path, text), the observed
     /// SQL of the old (running) version.
     pub queries: Option<(String, String)>,
+    /// Tables the migrations do not create (`external_tables` in
+    /// shipgate.toml): treated as existing, shape unknown.
+    pub external_tables: Vec<String>,
 }
 
 /// One statement the code of a revision sends (or an ORM declaration), as
@@ -199,6 +203,7 @@ pub fn run_check(
             notes: Vec::new(),
             engine_hint: None,
             dialects: Default::default(),
+            not_read: Vec::new(),
         },
         Err(e) => return Err(CheckError::Input(e.to_string())),
     };
@@ -237,15 +242,32 @@ pub fn run_check(
         changes.added.push(schema);
     }
     lap("parse", &mut timings);
-    let (before, old_errors) = analysis::replay_history(old_parsed.iter().flatten(), engine);
-    if let Some((span, e)) = old_errors.first() {
+    // S0, and the statements it could not model (an incomplete schema
+    // never blocks on what they may have created).
+    let mut before = Schema::default();
+    let mut old_errors = Vec::new();
+    let mut incomplete_before = Incomplete::default();
+    for s in old_parsed.iter().flatten() {
+        let errors = crate::schema::replay_statement(&mut before, s, engine);
+        incomplete_before.add(s, !errors.is_empty());
+        old_errors.extend(errors.into_iter().map(|e| (s.span.clone(), e)));
+    }
+    let external: Vec<String> = opts.external_tables.iter().map(|t| table_key(t)).collect();
+    if let Some(n) = replay_note("the released history", "before", &old_errors) {
+        notes.push(n);
+    }
+    if !incomplete_before.is_empty() {
         notes.push(format!(
-            "the released history does not replay cleanly ({} problem(s); first at {}:{}: {e}); the schema before the release may be incomplete",
-            old_errors.len(),
-            span.file,
-            span.line
+            "the released history has statements shipgate does not model: {}; what they may create or change is not in the schema before the release, and findings that need it absent are warnings, not blocks",
+            incomplete_before.describe()
         ));
     }
+    // After the note: discovery already noted the files it did not read,
+    // and declared tables are no gap of the history.
+    for (path, text) in &old_set.not_read {
+        incomplete_before.add_unread(path, text);
+    }
+    incomplete_before.add_external(&external);
 
     lap("replay", &mut timings);
     let mut sources: BTreeMap<String, Arc<str>> = BTreeMap::new();
@@ -268,7 +290,22 @@ pub fn run_check(
         sources.insert(m.path.clone(), m.text.clone());
     }
     let mut added = added;
-    if let Some((derived, text)) = derived_migration(&old_set, &new_set, &before, engine) {
+    // Statements of the new schema file the replay could not model, and
+    // new migrations it does not read.
+    let mut incomplete_new = Incomplete::default();
+    for (path, text) in &new_set.not_read {
+        if !old_set.not_read.iter().any(|(p, _)| p == path) {
+            incomplete_new.add_unread(path, text);
+        }
+    }
+    if let Some((derived, text)) = derived_migration(
+        &old_set,
+        &new_set,
+        &before,
+        engine,
+        &mut notes,
+        &mut incomplete_new,
+    ) {
         notes.push(format!(
             "{} changed: the migration was derived from the difference of the two schemas (a rename shows as a drop and an add)",
             new_set.schema_file.as_ref().map(|m| m.path.as_str()).unwrap_or("the schema file")
@@ -315,9 +352,14 @@ pub fn run_check(
 
     // The code: what C0 and C1 send, resolved against S0 and S1.
     let mut after = before.clone();
+    let mut incomplete_release = incomplete_new;
     for m in &added {
         for s in &m.statements {
+            // A failure here is an SG001 finding of the analysis, not a gap
+            // of the model: a statement that failed for a missing object
+            // cannot have created it.
             crate::schema::replay_statement(&mut after, s, engine);
+            incomplete_release.add(s, false);
         }
     }
     let (old_scan, new_scan) = code::scan_pair(old, new, engine, &opts.code)
@@ -389,9 +431,17 @@ pub fn run_check(
         findings.extend(f);
         notes.extend(n);
     }
+    let mut incomplete = incomplete_before.clone();
+    incomplete.extend(incomplete_release.clone());
     findings.extend(code_checks::new_code_findings(
         &new_side,
-        &before,
+        &code_checks::Baseline {
+            old: &old_side,
+            before: &before,
+            external_tables: &external,
+            incomplete: &incomplete,
+            incomplete_release: &incomplete_release,
+        },
         &after,
         f.insert_values_must_match,
     ));
@@ -412,6 +462,7 @@ pub fn run_check(
         migrations: &added,
         stats: opts.stats.as_ref(),
         usage: Some(&code_usage),
+        incomplete: Some(&incomplete_before),
     });
     lap("analyse", &mut timings);
     findings.extend(outcome.findings);
@@ -471,6 +522,8 @@ fn derived_migration(
     new_set: &MigrationSet,
     before: &Schema,
     engine: Engine,
+    notes: &mut Vec<String>,
+    incomplete: &mut Incomplete,
 ) -> Option<(MigrationInput, Arc<str>)> {
     let (Some(old_file), Some(new_file)) = (&old_set.schema_file, &new_set.schema_file) else {
         return None;
@@ -478,7 +531,14 @@ fn derived_migration(
     if !new_set.migrations.is_empty() || old_file.up_text() == new_file.up_text() {
         return None;
     }
-    let (after, _) = analysis::replay_history(parse_migration(new_file, engine).iter(), engine);
+    let statements = parse_migration(new_file, engine);
+    let (after, errors) = analysis::replay_history(statements.iter(), engine);
+    for s in &statements {
+        incomplete.add(s, errors.iter().any(|(span, _)| *span == s.span));
+    }
+    if let Some(n) = replay_note(&new_file.path, "after", &errors) {
+        notes.push(n);
+    }
     let text: Arc<str> = Arc::from(crate::schema::derive::derive(before, &after, engine));
     if text.is_empty() {
         return None;
@@ -496,6 +556,21 @@ fn derived_migration(
             wrapped: false,
         },
         text,
+    ))
+}
+
+/// The note for a replay that reported problems.
+fn replay_note(
+    what: &str,
+    side: &str,
+    errors: &[(Span, crate::schema::ReplayError)],
+) -> Option<String> {
+    let (span, e) = errors.first()?;
+    Some(format!(
+        "{what} does not replay cleanly ({} problem(s); first at {}:{}: {e}); the schema {side} the release may be incomplete",
+        errors.len(),
+        span.file,
+        span.line
     ))
 }
 
@@ -619,6 +694,44 @@ mod tests {
         assert_eq!(report.statements.len(), 2);
         assert_eq!(report.new_migrations, vec!["schema.sql".to_string()]);
         assert_eq!(report.verdict, Verdict::ZeroDowntime);
+    }
+
+    #[test]
+    fn a_new_schema_file_that_does_not_replay_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let (old, new) = (dir.path().join("old"), dir.path().join("new"));
+        std::fs::create_dir_all(&old).unwrap();
+        std::fs::create_dir_all(&new).unwrap();
+        std::fs::write(
+            old.join("schema.sql"),
+            "CREATE TABLE a (id int PRIMARY KEY);\n",
+        )
+        .unwrap();
+        std::fs::write(
+            new.join("schema.sql"),
+            "CREATE TABLE a (id int PRIMARY KEY, b text);\nALTER TABLE gone ADD COLUMN c int;\n",
+        )
+        .unwrap();
+        let opts = CheckOptions {
+            engine: Some(Engine::Postgres),
+            ..Default::default()
+        };
+        let report = run_check(
+            &DirTree::open(&old).unwrap(),
+            &DirTree::open(&new).unwrap(),
+            &opts,
+        )
+        .unwrap();
+        assert!(
+            report
+                .notes
+                .iter()
+                .any(|n| n.starts_with("schema.sql does not replay cleanly")
+                    && n.contains("table gone does not exist")
+                    && n.contains("the schema after the release may be incomplete")),
+            "{:?}",
+            report.notes
+        );
     }
 
     #[test]

@@ -346,6 +346,7 @@ fn run_check(args: CheckArgs) -> Result<(String, u8), Failure> {
             .or(cfg.migrations.clone()),
         stats,
         code: check::scan_config(cfg.code.as_ref())?,
+        external_tables: cfg.external_tables.clone(),
         queries: match &args.queries {
             Some(p) => Some((
                 p.clone(),

@@ -20,6 +20,10 @@ pub struct Config {
     /// Which code to read for SQL (globs).
     #[serde(default)]
     pub code: Option<toml::Value>,
+    /// Tables the migrations do not create (another schema folder, an init
+    /// script): treated as existing, shape unknown.
+    #[serde(default)]
+    pub external_tables: Vec<String>,
     /// Deploy topology (instances, capacity, strategy).
     #[serde(default)]
     pub deploy: Option<toml::Value>,
@@ -51,6 +55,10 @@ mod tests {
         .unwrap();
         assert_eq!(c.engine.as_deref(), Some("mysql"));
         let e = Config::parse("shipgate.toml", "engine = \"mysql\"\nengin = 1\n").unwrap_err();
+        assert!(e.starts_with("shipgate.toml:2:"), "{e}");
+        let c = Config::parse("shipgate.toml", "external_tables = [\"visibility\"]\n").unwrap();
+        assert_eq!(c.external_tables, ["visibility"]);
+        let e = Config::parse("shipgate.toml", "\nexternal_tables = \"visibility\"\n").unwrap_err();
         assert!(e.starts_with("shipgate.toml:2:"), "{e}");
     }
 }

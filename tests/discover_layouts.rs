@@ -508,3 +508,115 @@ fn versioned_files_at_the_root() {
     assert_eq!(set.dir, "");
     assert_eq!(paths(&set), ["0001_a.sql", "0002_b.sql"]);
 }
+
+#[test]
+fn pop_per_dialect_files_keep_only_the_checked_engine() {
+    let m = "persistence/sql/migrations";
+    let f = |name: &str| format!("{m}/{name}");
+    let files = [
+        (
+            f("20190100000001000000_client.postgres.up.sql"),
+            "CREATE TABLE c (pk serial PRIMARY KEY);",
+        ),
+        (
+            f("20190100000001000000_client.cockroach.up.sql"),
+            "CREATE TABLE c (pk UUID PRIMARY KEY);",
+        ),
+        (
+            f("20190100000001000000_client.mysql.up.sql"),
+            "CREATE TABLE c (pk INT AUTO_INCREMENT PRIMARY KEY);",
+        ),
+        (
+            f("20190100000001000000_client.sqlite3.up.sql"),
+            "CREATE TABLE c (pk INTEGER PRIMARY KEY AUTOINCREMENT);",
+        ),
+        (
+            f("20190100000001000000_client.postgres.down.sql"),
+            "DROP TABLE c;",
+        ),
+        // Shared by every database.
+        (
+            f("20190100000002000000_name.up.sql"),
+            "ALTER TABLE c ADD COLUMN name text;",
+        ),
+        // Only CockroachDB gets this one.
+        (
+            f("20190100000003000000_family.cockroach.up.sql"),
+            "ALTER TABLE c ADD COLUMN f STRING;",
+        ),
+        (
+            f("20190100000004000000_idx.postgres.autocommit.up.sql"),
+            "CREATE INDEX CONCURRENTLY i ON c (name);",
+        ),
+        (
+            f("20190100000004000000_idx.up.sql"),
+            "CREATE INDEX i ON c (name);",
+        ),
+        (
+            f("20190100000005000000_jwk.up.fizz"),
+            "create_table(\"jwk\") {}",
+        ),
+        (
+            f("20190100000005000000_jwk.down.fizz"),
+            "drop_table(\"jwk\")",
+        ),
+        // pop compares versions as strings: "9" sorts after "20…".
+        (f("9_late.up.sql"), "ALTER TABLE c ADD COLUMN late text;"),
+    ];
+    let refs: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), *t)).collect();
+    let (_t, tree) = dir_tree(&refs);
+    let names = |e| {
+        let set = discover(&tree, Some(e), None).unwrap();
+        assert_eq!(set.layout, Layout::Pop);
+        let p: Vec<String> = paths(&set)
+            .iter()
+            .map(|p| p.rsplit('/').next().unwrap().to_string())
+            .collect();
+        (p, set)
+    };
+    let (p, set) = names(Engine::Postgres);
+    assert_eq!(
+        p,
+        [
+            "20190100000001000000_client.postgres.up.sql",
+            "20190100000002000000_name.up.sql",
+            "20190100000004000000_idx.postgres.autocommit.up.sql",
+            "9_late.up.sql",
+        ]
+    );
+    assert_eq!(
+        by_id(&set, "20190100000001000000").transaction,
+        TxMode::Wrapped
+    );
+    assert_eq!(
+        by_id(&set, "20190100000004000000").transaction,
+        TxMode::NotWrapped
+    );
+    let fizz = set
+        .notes
+        .iter()
+        .find(|n| n.contains("fizz"))
+        .expect("a fizz note");
+    assert!(
+        fizz.contains("_jwk.up.fizz") && !fizz.contains("down.fizz"),
+        "{fizz}"
+    );
+    // Its text is kept, so what it may create is known to be uncertain.
+    assert_eq!(set.not_read.len(), 1);
+    assert!(set.not_read[0].1.contains("create_table(\"jwk\")"));
+    assert!(
+        set.notes
+            .iter()
+            .any(|n| n.contains("_family.cockroach.up.sql")),
+        "{:?}",
+        set.notes
+    );
+    let (p, _) = names(Engine::Mysql);
+    assert_eq!(p[0], "20190100000001000000_client.mysql.up.sql");
+    assert_eq!(p[2], "20190100000004000000_idx.up.sql");
+    let (p, _) = names(Engine::Mariadb);
+    assert_eq!(p[0], "20190100000001000000_client.mysql.up.sql");
+    let (p, _) = names(Engine::Sqlite);
+    assert_eq!(p[0], "20190100000001000000_client.sqlite3.up.sql");
+    assert_eq!(p.len(), 4);
+}

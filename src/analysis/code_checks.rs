@@ -3,10 +3,15 @@
 //! is unknown (SG420). Findings sit on the code line. The per-statement
 //! code findings (SG410, SG411) are rules run by the analysis.
 
+use super::baseline::{push_missing, unresolved_shown, Missing};
 use super::compat::Side;
 use super::usage::{table_key, Entry, SideUsage, Source};
+use crate::code;
 use crate::rules;
 use crate::schema::Schema;
+use crate::span::Span;
+
+pub use super::baseline::{migration_tool_table, Baseline};
 use crate::sql::ir::{DmlKind, Name, Op};
 use crate::verdict::{Finding, Severity, Verdict};
 use std::collections::BTreeSet;
@@ -24,7 +29,7 @@ fn is_system(table: &str) -> bool {
         || table == "dual"
 }
 
-fn schema_has_table(s: &Schema, t: &str) -> bool {
+pub(super) fn schema_has_table(s: &Schema, t: &str) -> bool {
     let n = Name::new(t);
     s.tables.contains_key(&n) || s.views.contains_key(&n)
 }
@@ -68,56 +73,78 @@ fn finding(rule: &rules::Rule, e: &Entry, message: String, help: &str) -> Findin
     }
 }
 
-/// SG400 and SG401: new code that the new schema rejects.
+/// SG400 and SG401: new code that the new schema rejects, when the release
+/// introduces the break; one info finding lists what lies outside the
+/// migrations.
 pub fn new_code_findings(
     new: &SideUsage,
-    before: &Schema,
+    base: &Baseline,
     after: &Schema,
     insert_values_must_match: bool,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
+    let before = base.before;
     if before.tables.is_empty() && after.tables.is_empty() {
         // No schema to hold the code to (no migrations read): nothing to say.
         return out;
     }
+    let mut outside = BTreeSet::new();
+    let mut first_outside: Option<Span> = None;
     let created = created_by_code(new);
+    // The old code's rejected inserts, computed once when first needed.
+    let mut old_problems: Option<BTreeSet<String>> = None;
     for e in new.entries.iter().filter(|e| e.source == Source::Orm) {
         // An ORM model selects and inserts every field it declares.
         let r = &rules::NEW_CODE_USES_MISSING_SCHEMA;
         let Some(t) = e.usage.tables.first().map(|t| table_key(t)) else {
             continue;
         };
+        let n = outside.len();
         match after.tables.get(&Name::new(&t)) {
-            None if !schema_has_table(after, &t) && !is_system(&t) => out.push(finding(
-                r,
-                e,
-                format!(
-                    "new code {} maps table {t} in an ORM model, which the new schema does not have",
-                    at(e)
+            None if !schema_has_table(after, &t) && !is_system(&t) => push_missing(
+                &mut out,
+                &mut outside,
+                base.table(&t),
+                finding(
+                    r,
+                    e,
+                    format!(
+                        "new code {} maps table {t} in an ORM model, which the new schema does not have",
+                        at(e)
+                    ),
+                    r.instead,
                 ),
-                r.instead,
-            )),
+            ),
             Some(table) => {
                 for c in &e.usage.reads {
                     if table.column(&c.column).is_none() {
-                        out.push(finding(
-                            r,
-                            e,
-                            format!(
-                                "new code {} maps {t}.{} in an ORM model, which the new schema does not have",
-                                at(e),
-                                c.column
+                        let shown = format!("{t}.{}", c.column);
+                        push_missing(
+                            &mut out,
+                            &mut outside,
+                            base.column(Some(&t), &[], &c.column, &shown, true),
+                            finding(
+                                r,
+                                e,
+                                format!(
+                                    "new code {} maps {shown} in an ORM model, which the new schema does not have",
+                                    at(e),
+                                ),
+                                r.instead,
                             ),
-                            r.instead,
-                        ));
+                                    );
                     }
                 }
             }
             None => {}
         }
+        if outside.len() > n && first_outside.is_none() {
+            first_outside = Some(e.span.clone());
+        }
     }
     for e in new.entries.iter().filter(|e| e.source == Source::Code) {
         let u = &e.usage;
+        let n = outside.len();
         let mut all_known = true;
         for t in &u.tables {
             let k = table_key(t);
@@ -134,26 +161,31 @@ pub fn new_code_findings(
                 "reads"
             };
             let r = &rules::NEW_CODE_USES_MISSING_SCHEMA;
-            out.push(finding(
-                r,
-                e,
-                format!(
-                    "new code {} {verb} table {k}, which the new schema does not have",
-                    at(e)
+            push_missing(
+                &mut out,
+                &mut outside,
+                base.table(&k),
+                finding(
+                    r,
+                    e,
+                    format!(
+                        "new code {} {verb} table {k}, which the new schema does not have",
+                        at(e)
+                    ),
+                    r.instead,
                 ),
-                r.instead,
-            ));
+            );
+        }
+        if outside.len() > n && first_outside.is_none() {
+            first_outside = Some(e.span.clone());
         }
         if !all_known {
             continue;
         }
         let only_table = (u.tables.len() == 1).then(|| table_key(&u.tables[0]));
-        for col in &u.unresolved {
-            let shown = match (&only_table, col.contains('.')) {
-                (Some(t), false) => format!("{t}.{col}"),
-                _ => col.clone(),
-            };
-            let bare = col.rsplit('.').next().unwrap_or(col);
+        let keys: Vec<String> = u.tables.iter().map(|t| table_key(t)).collect();
+        for (shown, col) in unresolved_shown(u) {
+            let bare = col.rsplit('.').next().unwrap_or(&col);
             let verb = match &u.insert {
                 Some(i)
                     if i.columns
@@ -165,65 +197,141 @@ pub fn new_code_findings(
                 _ => "reads",
             };
             let r = &rules::NEW_CODE_USES_MISSING_SCHEMA;
-            out.push(finding(
-                r,
-                e,
-                format!(
-                    "new code {} {verb} {shown}, which the new schema does not have",
-                    at(e)
+            push_missing(
+                &mut out,
+                &mut outside,
+                base.column(only_table.as_deref(), &keys, &col, &shown, false),
+                finding(
+                    r,
+                    e,
+                    format!(
+                        "new code {} {verb} {shown}, which the new schema does not have",
+                        at(e)
+                    ),
+                    r.instead,
                 ),
-                r.instead,
-            ));
+            );
         }
-        if let Some(ins) = &u.insert {
-            let k = table_key(&ins.table);
-            let Some(table) = after.tables.get(&Name::new(&k)) else {
-                continue;
+        if outside.len() > n && first_outside.is_none() {
+            first_outside = Some(e.span.clone());
+        }
+        let r = &rules::NEW_CODE_INSERT_REJECTED;
+        for (key, t, c, problem) in insert_problems(u, after, insert_values_must_match) {
+            let old_problems = old_problems.get_or_insert_with(|| {
+                base.old
+                    .entries
+                    .iter()
+                    .filter(|o| o.source == Source::Code)
+                    .flat_map(|o| insert_problems(&o.usage, before, insert_values_must_match))
+                    .map(|(key, ..)| key)
+                    .collect::<BTreeSet<String>>()
+            });
+            let how = if old_problems.contains(&key) {
+                // The old code's same insert met the same requirement in S0.
+                Missing::Outside(format!("{key} (required on insert, already so before)"))
+            } else {
+                // An unmodelled statement anywhere may have given it a default.
+                base.uncertain(&t, c.as_deref(), false)
             };
-            let r = &rules::NEW_CODE_INSERT_REJECTED;
-            match &ins.columns {
-                Some(cols) => {
-                    for c in table.columns.iter().filter(|c| c.required_on_insert()) {
-                        if !cols.iter().any(|x| x.eq_ignore_ascii_case(&c.name)) {
-                            out.push(finding(
-                                r,
-                                e,
-                                format!(
-                                    "new code {} inserts into {k} without {}, which is NOT NULL without a default in the new schema",
-                                    at(e),
-                                    c.name
-                                ),
-                                r.instead,
-                            ));
-                        }
-                    }
+            if matches!(how, Missing::Outside(_)) && first_outside.is_none() {
+                first_outside = Some(e.span.clone());
+            }
+            push_missing(
+                &mut out,
+                &mut outside,
+                how,
+                finding(r, e, format!("new code {} {problem}", at(e)), r.instead),
+            );
+        }
+    }
+    if let (false, Some(span)) = (outside.is_empty(), first_outside) {
+        let r = &rules::CODE_USES_SCHEMA_OUTSIDE_MIGRATIONS;
+        out.push(Finding {
+            rule: r.id,
+            name: r.name,
+            severity: r.severity,
+            class: r.class,
+            span,
+            message: format!(
+                "created outside the migrations: {}; the code uses them, the migrations never create them, and this release does not change that",
+                listed(outside)
+            ),
+            help: r.instead.to_string(),
+        });
+    }
+    out
+}
+
+/// The first names of a long list, and how many more.
+fn listed(names: BTreeSet<String>) -> String {
+    const SHOWN: usize = 20;
+    let more = names.len().saturating_sub(SHOWN);
+    let head: Vec<String> = names.into_iter().take(SHOWN).collect();
+    if more > 0 {
+        format!("{} and {more} more", head.join(", "))
+    } else {
+        head.join(", ")
+    }
+}
+
+/// What the schema rejects in an insert: (a key naming the problem, the
+/// table, the column, the message after "new code <at> ").
+type InsertProblem = (String, String, Option<String>, String);
+
+fn insert_problems(u: &code::Usage, schema: &Schema, must_match: bool) -> Vec<InsertProblem> {
+    let mut out = Vec::new();
+    let Some(ins) = &u.insert else {
+        return out;
+    };
+    let k = table_key(&ins.table);
+    let Some(table) = schema.tables.get(&Name::new(&k)) else {
+        return out;
+    };
+    // The old code's problems are only compared by key, never shown.
+    let which = "the new schema";
+    match &ins.columns {
+        Some(cols) => {
+            for c in table.columns.iter().filter(|c| c.required_on_insert()) {
+                if !cols.iter().any(|x| x.eq_ignore_ascii_case(&c.name)) {
+                    out.push((
+                        format!("{k}.{}", c.name),
+                        k.clone(),
+                        Some(c.name.clone()),
+                        format!(
+                            "inserts into {k} without {}, which is NOT NULL without a default in {which}",
+                            c.name
+                        ),
+                    ));
                 }
-                None => {
-                    let Some(n) = ins.values_per_row else {
-                        continue;
-                    };
-                    let total = table.columns.len();
-                    let msg = if n > total || (insert_values_must_match && n != total) {
-                        Some(format!(
-                            "new code {} inserts {n} value(s) per row into {k} by position, but the new schema gives it {total} column(s)",
-                            at(e)
-                        ))
-                    } else {
-                        table.columns[n.min(total)..]
-                            .iter()
-                            .find(|c| c.required_on_insert())
-                            .map(|c| {
-                                format!(
-                                    "new code {} inserts {n} value(s) per row into {k} by position, leaving out {}, which is NOT NULL without a default in the new schema",
-                                    at(e),
-                                    c.name
-                                )
-                            })
-                    };
-                    if let Some(m) = msg {
-                        out.push(finding(r, e, m, r.instead));
-                    }
-                }
+            }
+        }
+        None => {
+            let Some(n) = ins.values_per_row else {
+                return out;
+            };
+            let total = table.columns.len();
+            if n > total || (must_match && n != total) {
+                out.push((
+                    format!("{k} ({n} values by position)"),
+                    k.clone(),
+                    None,
+                    format!(
+                        "inserts {n} value(s) per row into {k} by position, but {which} gives it {total} column(s)"
+                    ),
+                ));
+            } else if let Some(c) = table.columns[n.min(total)..]
+                .iter()
+                .find(|c| c.required_on_insert())
+            {
+                out.push((
+                    format!("{k}.{}", c.name),
+                    k.clone(),
+                    Some(c.name.clone()),
+                    format!(
+                        "inserts {n} value(s) per row into {k} by position, leaving out {}, which is NOT NULL without a default in {which}",
+                        c.name
+                    ),
+                ));
             }
         }
     }

@@ -38,6 +38,68 @@ pub struct TxState {
     pub foreign_key_checks_off: bool,
 }
 
+/// Data the release has dropped so far: tables and columns that existed
+/// before it (so may hold rows) and were dropped, with no copy of their
+/// rows taken earlier in the release (an `INSERT … SELECT`, `CREATE TABLE
+/// … AS`, or an `UPDATE` of the table that can move a column's values).
+#[derive(Debug, Clone, Default)]
+pub struct Dropped {
+    pub tables: BTreeSet<Name>,
+    /// (table, lower-cased column)
+    pub columns: BTreeSet<(Name, String)>,
+    /// Tables whose rows an earlier statement of the release read into
+    /// another place.
+    copied: BTreeSet<Name>,
+}
+
+impl Dropped {
+    /// Follows one op of the release, before it applies to `schema`;
+    /// `release_before` is S0, `new_tables` the tables the release created.
+    pub fn track(&mut self, op: &Op, release_before: &Schema, new_tables: &BTreeSet<Name>) {
+        let held_data = |t: &Name| !new_tables.contains(t) && release_before.tables.contains_key(t);
+        match op {
+            Op::Dml {
+                kind,
+                target,
+                sources,
+                ..
+            } => {
+                self.copied.extend(sources.iter().cloned());
+                if *kind == crate::sql::ir::DmlKind::Update {
+                    self.copied.extend(target.iter().cloned());
+                }
+            }
+            Op::CreateTable {
+                from_query: Some(sources),
+                ..
+            } => self.copied.extend(sources.iter().cloned()),
+            Op::DropTable { tables, .. } => {
+                for t in tables {
+                    if held_data(t) && !self.copied.contains(t) {
+                        self.tables.insert(t.clone());
+                    }
+                }
+            }
+            Op::DropColumn { table, column, .. }
+                if held_data(table)
+                    && !self.copied.contains(table)
+                    && release_before.column(table, column).is_some() =>
+            {
+                self.columns.insert((table.clone(), column.to_lowercase()));
+            }
+            // A table or column renamed into the dropped one's place carries
+            // rows copied there (SQLite's rebuild: create, copy, drop, rename).
+            Op::RenameTable { to, .. } => {
+                self.tables.remove(to);
+            }
+            Op::RenameColumn { table, to, .. } => {
+                self.columns.remove(&(table.clone(), to.to_lowercase()));
+            }
+            _ => {}
+        }
+    }
+}
+
 pub struct Ctx<'a> {
     pub engine: Engine,
     pub version: &'a Version,
@@ -48,6 +110,8 @@ pub struct Ctx<'a> {
     pub before: &'a Schema,
     /// Tables created earlier in this release (empty while it runs).
     pub new_tables: &'a BTreeSet<Name>,
+    /// Tables and columns holding data that the release dropped so far.
+    pub dropped: &'a Dropped,
     pub tx: &'a TxState,
     pub assessment: &'a Assessment<'a>,
     pub technique: &'a Technique,

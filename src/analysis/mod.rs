@@ -3,10 +3,12 @@
 //! and deploy phase (what old and new code use), runs the rules, and
 //! derives each statement's phase, rewrite and class. Pure: no IO.
 
+pub mod baseline;
 pub mod code_checks;
 pub mod compat;
 pub mod context;
 pub mod cost;
+pub mod incomplete;
 pub mod order;
 pub mod stats;
 pub mod usage;
@@ -104,6 +106,9 @@ pub struct Release<'a> {
     pub stats: Option<&'a Stats>,
     /// What old and new code use; `None` assumes they use everything (S0, S1).
     pub usage: Option<&'a dyn Usage>,
+    /// Statements of the released history the replay could not model: a
+    /// new statement that fails on an object they name is a warning.
+    pub incomplete: Option<&'a incomplete::Incomplete>,
 }
 
 /// Analyses the release's new statements.
@@ -133,6 +138,7 @@ pub fn analyse(release: &Release) -> Outcome {
     // that needs one (validating a constraint added after the deploy,
     // renaming a table to a name a deferred DROP frees) follows it.
     let mut deferrals = order::Deferrals::default();
+    let mut dropped = context::Dropped::default();
     let mut findings = Vec::new();
     let mut statements = Vec::new();
     for m in release.migrations {
@@ -151,6 +157,7 @@ pub fn analyse(release: &Release) -> Outcome {
                 &mut schema,
                 &mut new_tables,
                 &mut deferrals,
+                &mut dropped,
                 &mut tx,
             );
             findings.extend(stmt_findings);
@@ -175,6 +182,7 @@ fn analyse_statement(
     schema: &mut Schema,
     new_tables: &mut BTreeSet<Name>,
     deferrals: &mut order::Deferrals,
+    dropped: &mut context::Dropped,
     tx: &mut TxState,
 ) -> (Vec<Finding>, StatementReport) {
     let engine = release.engine;
@@ -215,6 +223,7 @@ fn analyse_statement(
             op,
             before: schema,
             new_tables,
+            dropped,
             tx,
             assessment: &assessment,
             technique: &technique,
@@ -242,15 +251,43 @@ fn analyse_statement(
         found.extend(op_findings);
 
         // Apply the op and track the transaction.
+        dropped.track(op, release.before, new_tables);
         if let Err(e) = crate::schema::replay::apply(schema, op, engine) {
             let r = &rules::MIGRATION_DOES_NOT_APPLY;
+            let (object, part) = e.subject();
+            // Something S0 had that the release itself removed is the
+            // release's own break, whatever the history's gaps.
+            let s0_had = match &e {
+                ReplayError::MissingTable(t) => {
+                    let n = Name::new(t.as_str());
+                    release.before.tables.contains_key(&n) || release.before.views.contains_key(&n)
+                }
+                ReplayError::MissingColumn(t, c) => {
+                    release.before.column(&Name::new(t.as_str()), c).is_some()
+                }
+                _ => false,
+            };
+            let uncertain = release
+                .incomplete
+                .filter(|i| !s0_had && i.may_have_made(object, part));
             found.push(Finding {
                 rule: r.id,
                 name: r.name,
-                severity: Severity::Error,
-                class: Verdict::Blocked,
+                severity: if uncertain.is_some() {
+                    Severity::Warning
+                } else {
+                    Severity::Error
+                },
+                class: if uncertain.is_some() {
+                    Verdict::ZeroDowntime
+                } else {
+                    Verdict::Blocked
+                },
                 span: stmt.span.clone(),
-                message: format!("this statement cannot apply to the schema before it: {e}"),
+                message: format!(
+                    "this statement cannot apply to the schema before it: {e}{}",
+                    uncertain.map(|i| i.why(object, part)).unwrap_or_default()
+                ),
                 help: "fix the migration so it applies to the released schema".into(),
             });
         }
@@ -523,6 +560,7 @@ pub fn run_example(ex: &rules::Example) -> Vec<Finding> {
         migrations: &migrations,
         stats: None,
         usage: None,
+        incomplete: None,
     })
     .findings
 }
@@ -556,6 +594,7 @@ mod tests {
             migrations: &migrations,
             stats: None,
             usage: None,
+            incomplete: None,
         })
         .statements
     }

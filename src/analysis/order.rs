@@ -58,7 +58,7 @@ pub fn changes(op: &Op) -> Vec<Key> {
         } if !from.eq_ignore_ascii_case(&c.name) => vec![column(t, from), column(t, &c.name)],
         Op::CreateIndex { index, .. } => index.name.iter().map(|n| format!("index {n}")).collect(),
         Op::DropIndex { names, .. } => names.iter().map(|n| format!("index {n}")).collect(),
-        Op::RenameIndex { from, to } => vec![format!("index {from}"), format!("index {to}")],
+        Op::RenameIndex { from, to, .. } => vec![format!("index {from}"), format!("index {to}")],
         Op::AddConstraint {
             table: t,
             constraint: c,

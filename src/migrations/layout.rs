@@ -83,6 +83,7 @@ impl Folder<'_> {
             notes: self.notes,
             engine_hint: None,
             dialects: BTreeSet::new(),
+            not_read: Vec::new(),
         }
     }
 }
@@ -169,11 +170,19 @@ pub(super) fn read_folder(
         .filter(|f| f.direction != Direction::Down)
         .cloned()
         .collect();
+    // gobuffalo/pop and ory/popx: `.cockroach.` variants, `.autocommit.`
+    // files, or fizz migrations beside the SQL ones.
+    let is_pop = sql
+        .iter()
+        .any(|f| f.foreign_dialect.is_some() || f.autocommit)
+        || folder.files.iter().any(|(_, r)| is_fizz(r));
     let chosen = select_dialects(ups, engine, &mut notes);
     let mut folder = folder;
     folder.notes.append(&mut notes);
     let mut set = if is_atlas {
         numbered_set(folder, chosen, Layout::Atlas)?
+    } else if is_pop && chosen.iter().all(|f| numbered(&f.stem).is_some()) {
+        numbered_set(folder, chosen, Layout::Pop)?
     } else if chosen.iter().any(|f| flyway_name(&f.stem).is_some()) {
         flyway_set(folder, chosen)?
     } else {
@@ -197,11 +206,29 @@ fn note_unused_files(tree: &dyn Tree, set: &mut MigrationSet) {
         return;
     }
     let used: HashSet<&str> = set.migrations.iter().map(|m| m.path.as_str()).collect();
-    let unused: Vec<&str> = tree
-        .files_under(&set.dir)
+    let files = tree.files_under(&set.dir);
+    let fizz: Vec<&str> = files
         .iter()
         .map(String::as_str)
-        .filter(|f| !used.contains(f))
+        .filter(|f| is_fizz(f) && !f.to_ascii_lowercase().ends_with(".down.fizz"))
+        .collect();
+    if !fizz.is_empty() {
+        // Their names mark what the replay may lack (analysis::incomplete).
+        set.not_read = fizz
+            .iter()
+            .zip(tree.read_text_many(&fizz))
+            .filter_map(|(p, t)| Some((p.to_string(), Arc::from(t.ok()?))))
+            .collect();
+        set.notes.push(format!(
+            "not read: {} fizz migration(s) (pop's own DSL, not SQL); whatever they create or change is missing from the replayed schema: {}",
+            fizz.len(),
+            shown_list(&fizz)
+        ));
+    }
+    let unused: Vec<&str> = files
+        .iter()
+        .map(String::as_str)
+        .filter(|f| !used.contains(f) && !is_fizz(f))
         .filter(|f| {
             let lower = f.to_ascii_lowercase();
             let name = base(&lower);
@@ -218,17 +245,21 @@ fn note_unused_files(tree: &dyn Tree, set: &mut MigrationSet) {
     if unused.is_empty() {
         return;
     }
-    let shown: Vec<&str> = unused.iter().take(5).copied().collect();
-    let more = unused.len() - shown.len();
     set.notes.push(format!(
-        "not replayed (not SQL migrations): {}{}",
-        shown.join(", "),
-        if more > 0 {
-            format!(" and {more} more")
-        } else {
-            String::new()
-        }
+        "not replayed (not SQL migrations): {}",
+        shown_list(&unused)
     ));
+}
+
+/// The first five paths, and how many more.
+fn shown_list(paths: &[&str]) -> String {
+    let shown: Vec<&str> = paths.iter().take(5).copied().collect();
+    let more = paths.len() - shown.len();
+    if more > 0 {
+        format!("{} and {more} more", shown.join(", "))
+    } else {
+        shown.join(", ")
+    }
 }
 
 fn check_duplicates(migrations: &[Migration]) -> Result<(), DiscoverError> {
@@ -405,6 +436,9 @@ fn numbered_texts(
         let mut m = migration(&f.full, id, name, text, layout);
         m.dialect = f.dialect;
         m.transaction = match layout {
+            // pop runs each migration in a transaction of its own; popx's
+            // `.autocommit.` files opt out.
+            Layout::Pop => wrapped(!f.autocommit),
             Layout::Sqlx => wrapped(!sections::sqlx_no_transaction(&m.text)),
             Layout::Atlas => wrapped(!sections::atlas_no_transaction(&m.text)),
             // golang-migrate sends the file as one multi-statement query,
@@ -432,8 +466,18 @@ fn numbered_texts(
         }
         out.push(m);
     }
-    out.sort_by(|a, b| cmp_natural(&a.id, &b.id).then_with(|| a.path.cmp(&b.path)));
+    if layout == Layout::Pop {
+        // pop compares versions as strings (migration_info.go, `Less`).
+        out.sort_by(|a, b| a.id.cmp(&b.id).then_with(|| a.path.cmp(&b.path)));
+    } else {
+        out.sort_by(|a, b| cmp_natural(&a.id, &b.id).then_with(|| a.path.cmp(&b.path)));
+    }
     Ok(folder.set(layout, out))
+}
+
+/// A pop fizz migration (`x.up.fizz`): pop's own DSL, not SQL.
+fn is_fizz(rel: &str) -> bool {
+    rel.to_ascii_lowercase().ends_with(".fizz")
 }
 
 /// Statements Flyway's PostgreSQL parser sees as non-transactional; a file

@@ -132,6 +132,7 @@ fn schema_set(path: &str, text: Arc<str>) -> MigrationSet {
         notes: Vec::new(),
         engine_hint: None,
         dialects: BTreeSet::new(),
+        not_read: Vec::new(),
     }
 }
 

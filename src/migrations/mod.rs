@@ -50,6 +50,10 @@ pub enum Layout {
     Prisma,
     /// Atlas: `atlas.sum` + `<version>_<name>.sql`.
     Atlas,
+    /// gobuffalo/pop and ory/popx: `<version>_<name>[.<dialect>][.autocommit].up.sql`
+    /// (`.postgres.`, `.mysql.`, `.sqlite3.`, `.cockroach.`, or none for every
+    /// database), `.fizz` files beside them.
+    Pop,
     /// Versioned sub-folders (`v1.9/`, `v1.10/`), replayed in natural order.
     Nested,
     /// A plain folder of `.sql` files, replayed in natural order.
@@ -72,6 +76,7 @@ impl Layout {
             Layout::Diesel => "diesel",
             Layout::Prisma => "prisma",
             Layout::Atlas => "atlas",
+            Layout::Pop => "pop",
             Layout::Nested => "nested folders",
             Layout::Plain => "plain folder",
             Layout::NameVersioned => "name-versioned (maragudk/migrate)",
@@ -144,6 +149,9 @@ pub struct MigrationSet {
     pub engine_hint: Option<(Engine, String)>,
     /// Engines that per-dialect files were written for (used or skipped).
     pub dialects: BTreeSet<Engine>,
+    /// Up migrations in a language shipgate does not read (pop's fizz):
+    /// (path, text). The replayed schema lacks what they create.
+    pub not_read: Vec<(String, Arc<str>)>,
 }
 
 impl MigrationSet {

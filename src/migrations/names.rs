@@ -24,6 +24,11 @@ pub(super) struct SqlFile {
     pub(super) stem: String,
     pub(super) direction: Direction,
     pub(super) dialect: Option<Engine>,
+    /// A dialect suffix naming a database shipgate does not check
+    /// (`x.cockroach.up.sql`): the file is never replayed.
+    pub(super) foreign_dialect: Option<String>,
+    /// gobuffalo/pop's `x.autocommit.up.sql`: run outside a transaction.
+    pub(super) autocommit: bool,
 }
 
 pub(super) fn dialect_of(word: &str) -> Option<Engine> {
@@ -36,6 +41,17 @@ pub(super) fn dialect_of(word: &str) -> Option<Engine> {
     }
 }
 
+/// Dialect suffixes of databases shipgate does not check. CockroachDB
+/// speaks PostgreSQL's protocol but its DDL differs, so gobuffalo/pop and
+/// ory/popx keep a `.cockroach.` variant beside `.postgres.`; for a
+/// PostgreSQL check the `.postgres.` one is the file that runs.
+const FOREIGN_DIALECTS: &[&str] = &["cockroach", "cockroachdb", "crdb"];
+
+fn foreign_dialect(word: &str) -> Option<String> {
+    let w = word.to_ascii_lowercase();
+    FOREIGN_DIALECTS.contains(&w.as_str()).then_some(w)
+}
+
 pub(super) fn parse_sql_name(full: &str, rel: &str) -> Option<SqlFile> {
     let base = rel.rsplit('/').next().unwrap_or(rel);
     let cut = base.len().checked_sub(4)?;
@@ -45,17 +61,25 @@ pub(super) fn parse_sql_name(full: &str, rel: &str) -> Option<SqlFile> {
     let mut stem = &base[..cut];
     let mut direction = Direction::Unmarked;
     let mut dialect = None;
-    // Both `x.postgres.up.sql` and `x.up.postgres.sql` are accepted.
-    for _ in 0..2 {
+    let mut foreign = None;
+    let mut autocommit = false;
+    // Both `x.postgres.up.sql` and `x.up.postgres.sql` are accepted, and
+    // pop's `x.postgres.autocommit.up.sql`.
+    for _ in 0..3 {
         let Some((head, last)) = stem.rsplit_once('.') else {
             break;
         };
+        let no_dialect = dialect.is_none() && foreign.is_none();
         if direction == Direction::Unmarked && last.eq_ignore_ascii_case("up") {
             direction = Direction::Up;
         } else if direction == Direction::Unmarked && last.eq_ignore_ascii_case("down") {
             direction = Direction::Down;
-        } else if let (None, Some(e)) = (dialect, dialect_of(last)) {
+        } else if no_dialect && !autocommit && last.eq_ignore_ascii_case("autocommit") {
+            autocommit = true;
+        } else if let (true, Some(e)) = (no_dialect, dialect_of(last)) {
             dialect = Some(e);
+        } else if let (true, Some(f)) = (no_dialect, foreign_dialect(last)) {
+            foreign = Some(f);
         } else {
             break;
         }
@@ -67,6 +91,8 @@ pub(super) fn parse_sql_name(full: &str, rel: &str) -> Option<SqlFile> {
         stem: stem.to_string(),
         direction,
         dialect,
+        foreign_dialect: foreign,
+        autocommit,
     })
 }
 
@@ -101,6 +127,9 @@ pub(super) fn select_dialects(
             .push(f);
     }
     let rank = |f: &SqlFile| -> Option<u8> {
+        if f.foreign_dialect.is_some() {
+            return None;
+        }
         match (f.dialect, engine) {
             (Some(d), Some(e)) if d == e => Some(0),
             (Some(Engine::Mysql), Some(Engine::Mariadb)) => Some(1),
@@ -118,6 +147,21 @@ pub(super) fn select_dialects(
             .min_by_key(|(r, _)| *r);
         match best {
             Some((_, f)) => out.push(f.clone()),
+            // A variant only for a database shipgate does not check (a
+            // CockroachDB file whose PostgreSQL twin is missing): not this
+            // engine's migration, so only worth a note.
+            None if group.iter().all(|f| f.foreign_dialect.is_some()) => notes.push(format!(
+                "skipped {} (written for {}, which shipgate does not check)",
+                group
+                    .iter()
+                    .map(|f| f.full.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                group[0]
+                    .foreign_dialect
+                    .as_deref()
+                    .unwrap_or("another database")
+            )),
             None => notes.push(format!(
                 "skipped {} (written for another engine{})",
                 group

@@ -20,6 +20,7 @@ mod auto_increment_column_rewrites_table;
 mod cascade_drops_dependent_objects;
 mod check_constraint_scan_locks_table;
 mod code_usage_unknown;
+mod code_uses_schema_outside_migrations;
 mod column_reorder;
 mod concurrently_in_transaction;
 mod constraint_may_fail_on_existing_rows;
@@ -33,6 +34,7 @@ mod drop_index_locks_table;
 mod drop_not_null_exposes_nulls;
 mod drop_schema_or_database_destroys_data;
 mod drop_table_breaks_running_code;
+mod dropped_data_recreated_empty;
 mod engine_version_caveat;
 mod enum_value_renamed_or_removed;
 mod enum_values_changed;
@@ -122,6 +124,7 @@ pub const MYSQL_FAMILY: &[Engine] = &[Engine::Mysql, Engine::Mariadb];
 pub const SQLITE: &[Engine] = &[Engine::Sqlite];
 
 pub use code_usage_unknown::RULE as CODE_USAGE_UNKNOWN;
+pub use code_uses_schema_outside_migrations::RULE as CODE_USES_SCHEMA_OUTSIDE_MIGRATIONS;
 pub use migration_does_not_apply::RULE as MIGRATION_DOES_NOT_APPLY;
 pub use new_code_insert_rejected::RULE as NEW_CODE_INSERT_REJECTED;
 pub use new_code_uses_missing_schema::RULE as NEW_CODE_USES_MISSING_SCHEMA;
@@ -197,6 +200,7 @@ pub fn all() -> Vec<&'static Rule> {
         &validation_holds_constraint_lock::RULE,
         &work_under_held_lock::RULE,
         &identity_sequence_collides_with_keys::RULE,
+        &dropped_data_recreated_empty::RULE,
         // MySQL / MariaDB
         &alter_algorithm_copy::RULE,
         &alter_lock_blocks_traffic::RULE,
@@ -217,6 +221,7 @@ pub fn all() -> Vec<&'static Rule> {
         // Code usage
         &new_code_uses_missing_schema::RULE,
         &new_code_insert_rejected::RULE,
+        &code_uses_schema_outside_migrations::RULE,
         &old_code_uses_changed_structure::RULE,
         &positional_insert_breaks_on_added_column::RULE,
         &select_star_sees_added_column::RULE,
@@ -289,7 +294,7 @@ mod tests {
         // SG002 compares two revisions, and the SG4xx code-usage rules fire
         // only with code: the fixture tests exercise them.
         const FIXTURE_ONLY: &[&str] = &[
-            "SG002", "SG400", "SG401", "SG410", "SG411", "SG412", "SG420",
+            "SG002", "SG400", "SG401", "SG402", "SG410", "SG411", "SG412", "SG420",
         ];
         for r in all().into_iter().filter(|r| !FIXTURE_ONLY.contains(&r.id)) {
             assert!(!r.fires.is_empty(), "{} has no firing example", r.id);

@@ -76,6 +76,9 @@ pub struct View {
     pub name: Name,
     pub depends_on: Vec<Name>,
     pub materialized: bool,
+    /// Indexes built on a materialized view.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub indexes: Vec<Name>,
 }
 
 impl Schema {

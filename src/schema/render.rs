@@ -160,7 +160,18 @@ pub fn render(schema: &Schema, engine: Engine) -> String {
             "VIEW"
         };
         let deps: Vec<String> = v.depends_on.iter().map(&qn).collect();
-        let _ = writeln!(out, "-- {kind} {} reads {}\n", qn(&v.name), deps.join(", "));
+        let indexes = if v.indexes.is_empty() {
+            String::new()
+        } else {
+            let names: Vec<String> = v.indexes.iter().map(&qn).collect();
+            format!("; indexes {}", names.join(", "))
+        };
+        let _ = writeln!(
+            out,
+            "-- {kind} {} reads {}{indexes}\n",
+            qn(&v.name),
+            deps.join(", ")
+        );
     }
     out
 }

@@ -37,6 +37,22 @@ pub enum ReplayError {
     MissingPrimaryKey(String),
 }
 
+impl ReplayError {
+    /// The object the error is about, and the part of it (column,
+    /// constraint, enum value) when there is one.
+    pub fn subject(&self) -> (&str, Option<&str>) {
+        use ReplayError::*;
+        match self {
+            MissingTable(t) | TableExists(t) | MissingIndex(t) | IndexExists(t)
+            | MissingType(t) | MissingView(t) | MissingPrimaryKey(t) => (t, None),
+            MissingColumn(t, c)
+            | ColumnExists(t, c)
+            | MissingConstraint(t, c)
+            | MissingEnumValue(t, c) => (t, Some(c)),
+        }
+    }
+}
+
 /// Applies every op of `stmt`; returns the errors of the ops that could not apply.
 pub fn replay_statement(schema: &mut Schema, stmt: &Statement, engine: Engine) -> Vec<ReplayError> {
     stmt.ops
@@ -441,6 +457,20 @@ fn apply_op(schema: &mut Schema, op: &Op, engine: Engine) -> Result<(), ReplayEr
             }
             Ok(())
         }
+        Op::RenameTable { from, to } if !schema.tables.contains_key(from) => {
+            // `ALTER [MATERIALIZED] VIEW a RENAME TO b`.
+            let mut v = schema
+                .views
+                .remove(from)
+                .ok_or_else(|| ReplayError::MissingTable(from.to_string()))?;
+            if schema.views.contains_key(to) || schema.tables.contains_key(to) {
+                schema.views.insert(from.clone(), v);
+                return Err(ReplayError::TableExists(to.to_string()));
+            }
+            v.name = to.clone();
+            schema.views.insert(to.clone(), v);
+            Ok(())
+        }
         Op::RenameTable { from, to } => {
             let mut t = schema
                 .tables
@@ -719,7 +749,24 @@ fn apply_op(schema: &mut Schema, op: &Op, engine: Engine) -> Result<(), ReplayEr
                 schema.tables.get(&index.table),
                 &schema.index_tables,
             );
-            let exists = if engine.is_mysql_family() {
+            if let Some(v) = schema
+                .views
+                .get_mut(&index.table)
+                .filter(|v| v.materialized)
+            {
+                // An index on a materialized view: its columns come from the
+                // view's query, which the model does not keep.
+                if v.indexes.contains(&name) {
+                    return if *if_not_exists {
+                        Ok(())
+                    } else {
+                        Err(ReplayError::IndexExists(name.to_string()))
+                    };
+                }
+                v.indexes.push(name);
+                return Ok(());
+            }
+            let exists = if engine.is_mysql_family() || matview_index(schema, &name).is_some() {
                 schema
                     .tables
                     .get(&index.table)
@@ -776,6 +823,13 @@ fn apply_op(schema: &mut Schema, op: &Op, engine: Engine) -> Result<(), ReplayEr
                         before != t.indexes.len() || c_before != t.constraints.len()
                     })
                     .unwrap_or(false);
+                let removed = removed || {
+                    let on_view = matview_index(schema, n);
+                    if let Some(v) = on_view.as_ref().and_then(|v| schema.views.get_mut(v)) {
+                        v.indexes.retain(|i| i != n);
+                    }
+                    on_view.is_some()
+                };
                 if !removed && !if_exists {
                     return Err(ReplayError::MissingIndex(n.to_string()));
                 }
@@ -848,6 +902,11 @@ fn apply_op(schema: &mut Schema, op: &Op, engine: Engine) -> Result<(), ReplayEr
                     name: name.clone(),
                     depends_on: depends_on.clone(),
                     materialized: *materialized,
+                    indexes: schema
+                        .views
+                        .get(name)
+                        .map(|v| v.indexes.clone())
+                        .unwrap_or_default(),
                 },
             );
             Ok(())
@@ -934,6 +993,15 @@ fn apply_op(schema: &mut Schema, op: &Op, engine: Engine) -> Result<(), ReplayEr
         }
         _ => Ok(()),
     }
+}
+
+/// The materialized view an index (by name) belongs to.
+fn matview_index(schema: &Schema, index: &Name) -> Option<Name> {
+    schema
+        .views
+        .values()
+        .find(|v| v.indexes.contains(index))
+        .map(|v| v.name.clone())
 }
 
 fn constraint_columns(kind: &ConstraintKind) -> &[String] {

@@ -583,6 +583,15 @@ impl Lowering<'_> {
                 _ => other("copy"),
             },
             S::Comment { .. } => other("comment"),
+            S::AlterView(v) => match &v.operation {
+                ast::AlterViewOperation::RenameTo { new_name } => vec![Op::RenameTable {
+                    from: self.name(&v.name),
+                    to: self.name(new_name),
+                }],
+                _ => vec![Op::Other {
+                    what: statement_keyword(stmt),
+                }],
+            },
             S::CreateExtension(_) => other("create extension"),
             S::CreateFunction(_) | S::CreateProcedure { .. } => other("create function"),
             S::CreateTrigger(_) | S::DropTrigger(_) => other("trigger"),

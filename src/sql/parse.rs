@@ -75,6 +75,7 @@ fn parse_one(stmt: &mut Statement, dialect: &dyn sqlparser::dialect::Dialect, lo
     let sql = strip_mysql_executable_comment(&stmt.text, low.engine);
     let (sql, nocopy) = mariadb_nocopy(&sql, low.engine);
     let (sql, collations) = pg_type_collations(&sql, low.engine);
+    let sql = matview_without_data_clause(sql);
     let parsed = Parser::new(dialect)
         .try_with_sql(&sql)
         .and_then(|mut p| p.parse_statements());
@@ -242,6 +243,27 @@ fn set_type_collations(ops: &mut [Op], collations: Vec<Option<String>>) {
     }
 }
 
+/// PostgreSQL's `CREATE MATERIALIZED VIEW … AS query WITH [NO] DATA`:
+/// sqlparser stops at the trailing clause, which changes only whether the
+/// view is filled now, not what it is; the clause is dropped before parsing.
+/// <https://www.postgresql.org/docs/current/sql-creatematerializedview.html>
+fn matview_without_data_clause(sql: String) -> String {
+    static RE: std::sync::OnceLock<(regex::Regex, regex::Regex)> = std::sync::OnceLock::new();
+    let (head, tail) = RE.get_or_init(|| {
+        (
+            regex::Regex::new(r"(?is)^\s*CREATE\s+MATERIALIZED\s+VIEW\b").expect("valid regex"),
+            regex::Regex::new(r"(?is)\s+WITH\s+(NO\s+)?DATA\s*;?\s*$").expect("valid regex"),
+        )
+    });
+    if !head.is_match(&sql) {
+        return sql;
+    }
+    match tail.find(&sql) {
+        Some(m) => sql[..m.start()].to_string(),
+        None => sql,
+    }
+}
+
 /// MySQL/MariaDB `ALGORITHM=` and `LOCK=` clauses of a DDL statement read
 /// from its text, for statements the lowering did not take them from
 /// (`CREATE INDEX … ALGORITHM=INPLACE LOCK=NONE`, fallback-recognised ALTERs).
@@ -367,6 +389,35 @@ mod tests {
                 None,
                 Some("pg_catalog.default".to_string())
             ]
+        );
+    }
+
+    #[test]
+    fn materialized_views_are_modelled() {
+        let sql = "CREATE TABLE t (id int PRIMARY KEY, a text);\n\
+                   CREATE MATERIALIZED VIEW mv AS SELECT id, a FROM t WITH NO DATA;\n\
+                   CREATE UNIQUE INDEX mv_id ON mv (id);\n\
+                   CREATE INDEX CONCURRENTLY IF NOT EXISTS mv_a ON mv (a);\n\
+                   REFRESH MATERIALIZED VIEW CONCURRENTLY mv;\n\
+                   ALTER MATERIALIZED VIEW mv RENAME TO mv2;\n\
+                   DROP INDEX mv_a;\n\
+                   CREATE MATERIALIZED VIEW mv3 AS SELECT id FROM t WITH DATA;";
+        let stmts = parse(Engine::Postgres, sql);
+        assert!(stmts.iter().all(|s| s.recognised != Recognised::Unknown));
+        let mut schema = crate::schema::Schema::default();
+        for s in &stmts {
+            let errors = crate::schema::replay_statement(&mut schema, s, Engine::Postgres);
+            assert!(errors.is_empty(), "{}: {errors:?}", s.text);
+        }
+        let mv = &schema.views[&Name::new("mv2")];
+        assert!(mv.materialized);
+        assert_eq!(mv.indexes, vec![Name::new("mv_id")]);
+        assert!(schema.views.contains_key(&Name::new("mv3")));
+        assert!(!schema.views.contains_key(&Name::new("mv")));
+        // An index the view does not have is still an error.
+        let drop = parse(Engine::Postgres, "DROP INDEX mv_a;");
+        assert!(
+            !crate::schema::replay_statement(&mut schema, &drop[0], Engine::Postgres).is_empty()
         );
     }
 
