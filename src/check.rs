@@ -7,7 +7,7 @@
 use crate::analysis::code_checks;
 use crate::analysis::compat::Side;
 use crate::analysis::stats::Stats;
-use crate::analysis::usage::{table_key, CodeUsage, SideUsage};
+use crate::analysis::usage::{shown_name, CodeUsage, SideUsage};
 use crate::analysis::{self, MigrationInput, Release, StatementReport};
 use crate::code::{self, ScanConfig};
 use crate::engine::{Engine, Version};
@@ -378,11 +378,7 @@ pub fn run_check(
     );
     let touched: std::collections::BTreeSet<String> = touched
         .into_iter()
-        .filter(|t| {
-            before
-                .tables
-                .contains_key(&crate::sql::ir::Name::new(t.as_str()))
-        })
+        .filter(|t| crate::analysis::usage::find_table(&before, t).is_some())
         .collect();
     for (side, which) in [(&old_side, Side::Old), (&new_side, Side::New)] {
         let (f, n) = code_checks::unknown_findings(side, which, &touched);
@@ -507,13 +503,13 @@ fn usage_rows(old: &SideUsage, new: &SideUsage) -> Vec<UsageRow> {
             let cols = |v: &[code::ColumnRef]| {
                 let mut c: Vec<String> = v
                     .iter()
-                    .map(|c| format!("{}.{}", table_key(&c.table), c.column))
+                    .map(|c| format!("{}.{}", shown_name(&c.table), c.column))
                     .collect();
                 c.sort();
                 c.dedup();
                 c
             };
-            let mut tables: Vec<String> = e.usage.tables.iter().map(|t| table_key(t)).collect();
+            let mut tables: Vec<String> = e.usage.tables.iter().map(|t| shown_name(t)).collect();
             tables.sort();
             tables.dedup();
             rows.push(UsageRow {

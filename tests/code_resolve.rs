@@ -246,3 +246,37 @@ fn set_operations_order_by_output_names() {
     assert!(u.unresolved.is_empty(), "{u:?}");
     assert_eq!(u.reads, vec![c("items", "sku"), c("users", "name")]);
 }
+
+/// sqlc's parameters parse like `$1`, and a quoted table keeps its case:
+/// `"APIToken"` is not `apitoken` (a false "missing table" otherwise).
+#[test]
+fn sqlc_parameters_and_quoted_names_keep_their_case() {
+    struct Quoted;
+    impl Catalog for Quoted {
+        fn columns(&self, table: &str) -> Option<Vec<String>> {
+            (table == "APIToken").then(|| vec!["id".to_string(), "Name".to_string()])
+        }
+    }
+    for sql in [
+        r#"SELECT * FROM "APIToken" WHERE "id" = @id::uuid"#,
+        r#"SELECT "Name" FROM "APIToken" WHERE "id" = sqlc.arg(id)"#,
+        r#"SELECT "Name" FROM public."APIToken" t WHERE t."id" = sqlc.narg('id')"#,
+        r#"DELETE FROM "APIToken" WHERE "id" IN (sqlc.slice(ids))"#,
+        r#"SELECT sqlc.embed("APIToken") FROM "APIToken" WHERE "Name" = @name"#,
+    ] {
+        let stmts = shipgate::code::sql_detect::parse(sql, Engine::Postgres)
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        let u = resolve(&stmts[0], &Quoted);
+        let t = u
+            .tables
+            .iter()
+            .map(|t| t.trim_start_matches("public."))
+            .collect::<Vec<_>>();
+        assert_eq!(t, vec!["APIToken"], "{sql}");
+        assert!(u.unresolved.is_empty(), "{sql}: {:?}", u.unresolved);
+    }
+    let stmts =
+        shipgate::code::sql_detect::parse(r#"SELECT sqlc.embed(u) FROM users u"#, Engine::Postgres)
+            .unwrap();
+    assert_eq!(resolve(&stmts[0], &schema()).star_tables, vec!["users"]);
+}

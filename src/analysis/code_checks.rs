@@ -4,10 +4,10 @@
 //! code findings (SG410, SG411) are rules run by the analysis.
 
 use super::compat::Side;
-use super::usage::{table_key, Entry, SideUsage, Source};
+use super::usage::{find_table, schema_name_of, table_key, Entry, SideUsage, Source};
 use crate::rules;
 use crate::schema::Schema;
-use crate::sql::ir::{DmlKind, Name, Op};
+use crate::sql::ir::{DmlKind, Op};
 use crate::verdict::{Finding, Severity, Verdict};
 use std::collections::BTreeSet;
 
@@ -25,8 +25,7 @@ fn is_system(table: &str) -> bool {
 }
 
 fn schema_has_table(s: &Schema, t: &str) -> bool {
-    let n = Name::new(t);
-    s.tables.contains_key(&n) || s.views.contains_key(&n)
+    schema_name_of(s, t).is_some()
 }
 
 /// Tables created by the code itself (temporary tables): not schema objects.
@@ -84,10 +83,11 @@ pub fn new_code_findings(
     for e in new.entries.iter().filter(|e| e.source == Source::Orm) {
         // An ORM model selects and inserts every field it declares.
         let r = &rules::NEW_CODE_USES_MISSING_SCHEMA;
-        let Some(t) = e.usage.tables.first().map(|t| table_key(t)) else {
+        let Some(raw) = e.usage.tables.first() else {
             continue;
         };
-        match after.tables.get(&Name::new(&t)) {
+        let t = table_key(raw);
+        match find_table(after, raw) {
             None if !schema_has_table(after, &t) && !is_system(&t) => out.push(finding(
                 r,
                 e,
@@ -121,7 +121,7 @@ pub fn new_code_findings(
         let mut all_known = true;
         for t in &u.tables {
             let k = table_key(t);
-            if after.tables.contains_key(&Name::new(&k)) {
+            if find_table(after, t).is_some() {
                 continue;
             }
             all_known = false;
@@ -177,7 +177,7 @@ pub fn new_code_findings(
         }
         if let Some(ins) = &u.insert {
             let k = table_key(&ins.table);
-            let Some(table) = after.tables.get(&Name::new(&k)) else {
+            let Some(table) = find_table(after, &ins.table) else {
                 continue;
             };
             let r = &rules::NEW_CODE_INSERT_REJECTED;

@@ -13,7 +13,7 @@
 
 use super::compat::{AssumedUsage, Side, Site, Usage};
 use crate::code::{self, CodeQuery, DynamicSql, OrmUsage, ScanResult};
-use crate::schema::Schema;
+use crate::schema::{Schema, Table};
 use crate::span::Span;
 use crate::sql::ir::Name;
 use std::collections::BTreeSet;
@@ -31,16 +31,60 @@ pub fn table_key(name: &str) -> String {
     n
 }
 
+/// `name` without the default schema (`public.`, `main.`), its case kept.
+fn strip_default_schema(name: &str) -> &str {
+    for prefix in ["public.", "main."] {
+        if name.len() > prefix.len()
+            && name.is_char_boundary(prefix.len())
+            && name[..prefix.len()].eq_ignore_ascii_case(prefix)
+        {
+            return &name[prefix.len()..];
+        }
+    }
+    name
+}
+
+/// A table name for reports: the default schema dropped, the case kept.
+pub fn shown_name(name: &str) -> String {
+    strip_default_schema(name).to_string()
+}
+
+/// The schema's name for a table code names: the exact spelling first
+/// (quoted identifiers keep their case on both sides), then any table
+/// whose name differs only in case (unquoted names fold, and MySQL and
+/// SQLite compare names without case on most systems).
+pub fn schema_name_of(schema: &Schema, name: &str) -> Option<Name> {
+    let bare = strip_default_schema(name);
+    let exact = Name::new(bare);
+    if schema.tables.contains_key(&exact) || schema.views.contains_key(&exact) {
+        return Some(exact);
+    }
+    schema
+        .tables
+        .keys()
+        .chain(schema.views.keys())
+        .find(|k| k.as_str().eq_ignore_ascii_case(bare))
+        .cloned()
+}
+
+/// The table code names, looked up as [`schema_name_of`] does.
+pub fn find_table<'s>(schema: &'s Schema, name: &str) -> Option<&'s Table> {
+    let bare = strip_default_schema(name);
+    schema.tables.get(&Name::new(bare)).or_else(|| {
+        schema
+            .tables
+            .iter()
+            .find(|(k, _)| k.as_str().eq_ignore_ascii_case(bare))
+            .map(|(_, t)| t)
+    })
+}
+
 /// A schema as the resolver sees it.
 pub struct SchemaCatalog<'a>(pub &'a Schema);
 
 impl code::Catalog for SchemaCatalog<'_> {
     fn columns(&self, table: &str) -> Option<Vec<String>> {
-        let key = Name::new(table_key(table));
-        self.0
-            .tables
-            .get(&key)
-            .map(|t| t.columns.iter().map(|c| c.name.to_lowercase()).collect())
+        find_table(self.0, table).map(|t| t.columns.iter().map(|c| c.name.to_lowercase()).collect())
     }
 }
 
@@ -261,12 +305,13 @@ fn key(table: &Name) -> String {
     table_key(table.as_str())
 }
 
-fn describe(e: &Entry, table: &str, column: Option<&str>) -> String {
+/// `key` is the comparison key, `table` the name as the schema spells it.
+fn describe(e: &Entry, key: &str, table: &str, column: Option<&str>) -> String {
     let what = match column {
-        Some(c) if e.writes(table, c) && !e.reads(table, c) => format!("writes {table}.{c}"),
-        Some(c) if e.reads(table, c) => format!("reads {table}.{c}"),
+        Some(c) if e.writes(key, c) && !e.reads(key, c) => format!("writes {table}.{c}"),
+        Some(c) if e.reads(key, c) => format!("reads {table}.{c}"),
         Some(_) => format!("reads every column of {table} (*)"),
-        None if e.writes_table(table) => format!("writes {table}"),
+        None if e.writes_table(key) => format!("writes {table}"),
         None => format!("reads {table}"),
     };
     match e.source {
@@ -376,14 +421,14 @@ impl Usage for CodeUsage<'_> {
         self.side(side)
             .using(&t, column)
             .into_iter()
-            .map(|e| site(e, describe(e, &t, column)))
+            .map(|e| site(e, describe(e, &t, table.as_str(), column)))
             .collect()
     }
     fn old_insert_sites_without(&self, table: &Name, column: &str) -> Vec<Site> {
         let t = key(table);
         self.omitting(&t, column)
             .into_iter()
-            .map(|e| site(e, format!("inserts into {t} without {column}")))
+            .map(|e| site(e, format!("inserts into {table} without {column}")))
             .collect()
     }
     fn old_positional_sites(&self, table: &Name) -> Vec<Site> {
@@ -400,7 +445,7 @@ impl Usage for CodeUsage<'_> {
                     .unwrap_or(0);
                 site(
                     e,
-                    format!("inserts {n} value(s) per row into {t} by position"),
+                    format!("inserts {n} value(s) per row into {table} by position"),
                 )
             })
             .collect()
@@ -411,7 +456,7 @@ impl Usage for CodeUsage<'_> {
             .entries
             .iter()
             .filter(|e| e.source != Source::Orm && e.star(&t))
-            .map(|e| site(e, format!("reads every column of {t} (*)")))
+            .map(|e| site(e, format!("reads every column of {table} (*)")))
             .collect()
     }
     fn old_write_sites(&self, table: &Name) -> Vec<Site> {
@@ -420,7 +465,7 @@ impl Usage for CodeUsage<'_> {
             .entries
             .iter()
             .filter(|e| e.writes_table(&t))
-            .map(|e| site(e, format!("writes {t}")))
+            .map(|e| site(e, format!("writes {table}")))
             .collect()
     }
 }
