@@ -91,6 +91,9 @@ pub struct CheckReport {
     pub usage: Vec<UsageRow>,
     /// Lines of code scanned (old + new revision, files counted once each).
     pub code_lines: usize,
+    /// Code files left out because their SQL is for another database:
+    /// (side, reason, files).
+    pub code_skipped: Vec<(&'static str, String, usize)>,
     /// Wall time of each stage, for benchmarks (never printed in reports).
     pub timings: Vec<(&'static str, std::time::Duration)>,
 }
@@ -363,7 +366,23 @@ pub fn run_check(
     if !changed.is_empty() {
         old_side.relabel(&|p| changed.contains(p).then(|| format!("old:{p}")));
     }
+    let mut code_skipped = Vec::new();
     for (side, which, schema) in [(&old_side, "old", "before"), (&new_side, "new", "after")] {
+        for (why, n) in &side.skipped {
+            code_skipped.push((which, why.clone(), *n));
+        }
+        if !side.skipped.is_empty() {
+            let total: usize = side.skipped.values().sum();
+            let list = side
+                .skipped
+                .iter()
+                .map(|(w, n)| format!("{w}: {n}"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            notes.push(format!(
+                "the {which} revision has {total} code file(s) written for another database than {engine}, not resolved against its schema ({list})"
+            ));
+        }
         if !side.has_code {
             notes.push(format!(
                 "the {which} revision has no code shipgate reads: assuming its code uses every table and column of the schema {schema} the release"
@@ -456,6 +475,7 @@ pub fn run_check(
         new_migrations: added.iter().map(|m| m.path.to_string()).collect(),
         usage: usage_rows,
         code_lines,
+        code_skipped,
         timings,
     })
 }

@@ -12,11 +12,11 @@
 //! Pure: no IO; everything comes in as scan results.
 
 use super::compat::{AssumedUsage, Side, Site, Usage};
-use crate::code::{self, CodeQuery, DynamicSql, OrmUsage, ScanResult};
+use crate::code::{self, builders, CodeQuery, DynamicSql, OrmUsage, ScanResult};
 use crate::schema::{Schema, Table};
 use crate::span::Span;
 use crate::sql::ir::Name;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Not;
 
 /// Table names as the schema keys them: the default schema
@@ -93,6 +93,8 @@ impl code::Catalog for SchemaCatalog<'_> {
 pub enum Source {
     Code,
     Orm,
+    /// Literal table and column names in a query builder's calls.
+    Builder,
     QueryLog,
 }
 
@@ -156,6 +158,17 @@ pub struct SideUsage {
     pub has_code: bool,
     pub entries: Vec<Entry>,
     pub unknown: Vec<Unknown>,
+    /// Files left out because their SQL is for another database: reason →
+    /// number of files.
+    pub skipped: BTreeMap<String, usize>,
+}
+
+/// One query builder or run-time ORM across a revision's files.
+struct LibraryUse<'a> {
+    first: &'a builders::BuilderUse,
+    files: Vec<&'a str>,
+    /// `None`: any table.
+    tables: Option<BTreeSet<String>>,
 }
 
 impl SideUsage {
@@ -168,9 +181,34 @@ impl SideUsage {
     ) -> SideUsage {
         let catalog = SchemaCatalog(schema);
         let mut side = SideUsage::default();
+        let mut libraries: Vec<LibraryUse> = Vec::new();
         for (path, f) in &scan.files {
             if skip(path) {
                 continue;
+            }
+            if let Some(why) = &f.foreign {
+                *side.skipped.entry(why.clone()).or_default() += 1;
+                continue;
+            }
+            for b in &f.builders {
+                side.add_builder_columns(b);
+                match libraries.iter_mut().find(|l| l.first.library == b.library) {
+                    Some(l) => {
+                        l.files.push(path);
+                        match (&mut l.tables, &b.tables) {
+                            (Some(all), Some(t)) => all.extend(t.iter().map(|t| table_key(t))),
+                            (all, _) => *all = None,
+                        }
+                    }
+                    None => libraries.push(LibraryUse {
+                        first: b,
+                        files: vec![path],
+                        tables: b
+                            .tables
+                            .as_ref()
+                            .map(|t| t.iter().map(|t| table_key(t)).collect()),
+                    }),
+                }
             }
             if code::languages::for_path(path).is_some()
                 || !f.queries.is_empty()
@@ -183,6 +221,7 @@ impl SideUsage {
             side.add_orm(&f.orm);
             side.add_dynamic(&f.dynamic);
         }
+        side.add_libraries(libraries, scan);
         for e in &scan.errors {
             side.unknown.push(Unknown {
                 span: None,
@@ -241,13 +280,110 @@ impl SideUsage {
         }
     }
 
+    /// A builder's literal columns, as usage entries (for the code lines
+    /// findings point at; the tables themselves stay unknown).
+    fn add_builder_columns(&mut self, b: &builders::BuilderUse) {
+        if b.reads.is_empty() && b.writes.is_empty() {
+            return;
+        }
+        let cols = |v: &[(String, String)]| -> Vec<code::ColumnRef> {
+            v.iter()
+                .map(|(t, c)| code::ColumnRef {
+                    table: t.clone(),
+                    column: c.clone(),
+                })
+                .collect()
+        };
+        let mut tables: Vec<String> = b
+            .reads
+            .iter()
+            .chain(&b.writes)
+            .map(|(t, _)| t.clone())
+            .collect();
+        tables.sort();
+        tables.dedup();
+        let mut written: Vec<String> = b.writes.iter().map(|(t, _)| t.clone()).collect();
+        written.sort();
+        written.dedup();
+        self.entries.push(Entry {
+            span: b.span.clone(),
+            source: Source::Builder,
+            usage: code::Usage {
+                tables,
+                written_tables: written,
+                reads: cols(&b.reads),
+                writes: cols(&b.writes),
+                ..code::Usage::default()
+            },
+            sql: String::new(),
+        });
+    }
+
+    /// One unknown per query builder or run-time ORM, naming its files;
+    /// none for an ORM whose model declarations the revision has (they
+    /// count as using every declared column).
+    fn add_libraries(&mut self, libraries: Vec<LibraryUse>, scan: &ScanResult) {
+        for l in libraries {
+            if l.first
+                .covered_by
+                .is_some_and(|o| scan.orm().any(|u| u.orm == o))
+            {
+                continue;
+            }
+            let n = l.files.len();
+            let mut files = l.files[..n.min(5)].join(", ");
+            if n > 5 {
+                files.push_str(&format!(" and {} more", n - 5));
+            }
+            self.unknown.push(Unknown {
+                span: Some(l.first.span.clone()),
+                tables: l
+                    .tables
+                    .map(|t| t.into_iter().collect())
+                    .unwrap_or_default(),
+                why: format!(
+                    "queries built at run time with {} (in {files})",
+                    l.first.library
+                ),
+            });
+        }
+    }
+
+    /// Dynamic SQL counts once per file and table (the first place), or
+    /// once per file when some string there names no table (then it may
+    /// touch any table): a file formatting 200 queries is one unknown.
     fn add_dynamic(&mut self, dynamic: &[DynamicSql]) {
-        for d in dynamic {
+        let why = |d: &DynamicSql, n: usize| {
+            let more = match n {
+                0 | 1 => String::new(),
+                n => format!("; {} such strings in this file", n),
+            };
+            format!("SQL built at run time ({}{more})", d.reason)
+        };
+        if let Some(d) = dynamic.iter().find(|d| d.tables_mentioned.is_empty()) {
             self.unknown.push(Unknown {
                 span: Some(d.span.clone()),
-                tables: d.tables_mentioned.iter().map(|t| table_key(t)).collect(),
-                why: format!("SQL built at run time ({})", d.reason),
+                tables: Vec::new(),
+                why: why(d, dynamic.len()),
             });
+            return;
+        }
+        let mut seen: BTreeSet<String> = BTreeSet::new();
+        for d in dynamic {
+            for t in &d.tables_mentioned {
+                let k = table_key(t);
+                if seen.insert(k.clone()) {
+                    let n = dynamic
+                        .iter()
+                        .filter(|x| x.tables_mentioned.iter().any(|y| table_key(y) == k))
+                        .count();
+                    self.unknown.push(Unknown {
+                        span: Some(d.span.clone()),
+                        tables: vec![k],
+                        why: why(d, n),
+                    });
+                }
+            }
         }
     }
 
@@ -316,6 +452,7 @@ fn describe(e: &Entry, key: &str, table: &str, column: Option<&str>) -> String {
     };
     match e.source {
         Source::Orm => format!("maps {table} in an ORM model (and {what})"),
+        Source::Builder => format!("{what} through a query builder"),
         _ => what,
     }
 }

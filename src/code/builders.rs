@@ -1,0 +1,213 @@
+//! Query builders and run-time ORMs (squirrel, goqu, GORM, knex, jOOQ, …):
+//! the SQL they send exists only at run time, so what they touch is
+//! *unknown*, never unused. Where a builder's calls name their table with a
+//! literal (`sq.Select("id", "name").From("users")`, `knex('users')`),
+//! the tables are read, and the literal column names of the call chain
+//! with them; one call whose table is not a literal makes the file's
+//! builder usage "any table".
+
+use super::markers::{self, Meaning};
+use super::orm::Orm;
+use super::Language;
+use crate::span::{LineIndex, Span};
+use once_cell::sync::Lazy;
+use regex::Regex;
+use std::sync::Arc;
+
+/// One library used in one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuilderUse {
+    pub library: &'static str,
+    /// The ORM whose declarations stand for this library's usage.
+    pub covered_by: Option<Orm>,
+    /// Where the file names the library (its import).
+    pub span: Span,
+    /// Tables its calls name with literals; `None` when some call's table
+    /// is not a literal (or the library's calls are not read): any table.
+    pub tables: Option<Vec<String>>,
+    /// `(table, column)` read by the literal calls (`Select("id")`).
+    pub reads: Vec<(String, String)>,
+    /// `(table, column)` written by them (`Set("name", …)`, `Columns(…)`).
+    pub writes: Vec<(String, String)>,
+}
+
+/// Go builders (squirrel, goqu, GORM's `Table`): the call that names a table.
+static GO_TABLE_CALL: Lazy<Regex> = Lazy::new(|| {
+    Regex::new(r#"\.(?:From|Into|Update|Insert|InsertInto|Delete|Table|Join|LeftJoin|RightJoin|InnerJoin|FullJoin|CrossJoin)\(\s*("[^"\\]*"|`[^`]*`|[^)"`\s][^)]*|\))"#)
+        .expect("valid regex")
+});
+/// knex: `knex('t')`, `db('t')` is not recognisable; `.from('t')`, `.into`, `.table`, joins.
+static JS_TABLE_CALL: Lazy<Regex> = Lazy::new(|| {
+    Regex::new(r#"(?:\bknex|\.(?:from|into|table|join|leftJoin|rightJoin|innerJoin|fullOuterJoin|crossJoin))\(\s*("[^"\\]*"|'[^'\\]*'|`[^`$]*`|[^)"'`\s][^)]*|\))"#)
+        .expect("valid regex")
+});
+static GO_COLUMNS_CALL: Lazy<Regex> =
+    Lazy::new(|| Regex::new(r#"\b(Select|Columns|Set)\(([^()]*)\)"#).expect("valid regex"));
+static JS_COLUMNS_CALL: Lazy<Regex> = Lazy::new(|| {
+    Regex::new(r#"\.(select|column|columns|update|pluck|where|orderBy)\(([^()]*)\)"#)
+        .expect("valid regex")
+});
+static STRING_LIT: Lazy<Regex> =
+    Lazy::new(|| Regex::new(r#""([^"\\]*)"|'([^'\\]*)'|`([^`$]*)`"#).expect("valid regex"));
+static IDENT_PATH: Lazy<Regex> =
+    Lazy::new(|| Regex::new(r"^[A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)?").expect("valid regex"));
+
+/// The builders and run-time ORMs one file uses.
+pub fn read(
+    file: &Arc<str>,
+    language: Language,
+    text: &str,
+    found: &[markers::Found],
+    index: &LineIndex,
+) -> Vec<BuilderUse> {
+    let mut out: Vec<BuilderUse> = Vec::new();
+    for f in found {
+        let Meaning::Builder {
+            library,
+            covered_by,
+        } = f.marker().meaning
+        else {
+            continue;
+        };
+        if out.iter().any(|b| b.library == library) {
+            continue;
+        }
+        let end = text[f.at..].find('\n').map_or(text.len(), |p| f.at + p);
+        let (tables, reads, writes) = match (language, library) {
+            (Language::Go, "squirrel" | "goqu") => {
+                literal_calls(text, &GO_TABLE_CALL, &GO_COLUMNS_CALL)
+            }
+            (Language::TypeScript | Language::Tsx | Language::JavaScript, "knex") => {
+                literal_calls(text, &JS_TABLE_CALL, &JS_COLUMNS_CALL)
+            }
+            _ => (None, Vec::new(), Vec::new()),
+        };
+        out.push(BuilderUse {
+            library,
+            covered_by,
+            span: index.span(text, file, f.at, end),
+            tables,
+            reads,
+            writes,
+        });
+    }
+    out
+}
+
+type Cols = Vec<(String, String)>;
+
+/// Reads the table-naming calls and the literal column lists near them.
+fn literal_calls(
+    text: &str,
+    table_call: &Regex,
+    cols_call: &Regex,
+) -> (Option<Vec<String>>, Cols, Cols) {
+    let mut tables: Vec<(usize, String)> = Vec::new();
+    for cap in table_call.captures_iter(text) {
+        let arg = cap.get(1).expect("group 1");
+        let lit = arg.as_str();
+        if lit == ")" {
+            continue;
+        }
+        let Some(inner) = STRING_LIT
+            .captures(lit)
+            .filter(|c| c.get(0).unwrap().start() == 0)
+        else {
+            // A table named by a variable or an expression: any table.
+            return (None, Vec::new(), Vec::new());
+        };
+        let inner = (1..=3)
+            .find_map(|i| inner.get(i))
+            .map_or("", |m| m.as_str());
+        let Some(name) = IDENT_PATH.find(inner.trim()) else {
+            return (None, Vec::new(), Vec::new());
+        };
+        tables.push((arg.start(), name.as_str().to_lowercase()));
+    }
+    if tables.is_empty() {
+        return (None, Vec::new(), Vec::new());
+    }
+    let mut reads = Vec::new();
+    let mut writes = Vec::new();
+    for cap in cols_call.captures_iter(text) {
+        let at = cap.get(0).expect("whole").start();
+        let Some((_, table)) = tables.iter().min_by_key(|(p, _)| p.abs_diff(at)) else {
+            continue;
+        };
+        let verb = cap.get(1).expect("group 1").as_str();
+        let args = cap.get(2).expect("group 2").as_str();
+        let mut cols: Vec<String> = STRING_LIT
+            .captures_iter(args)
+            .filter_map(|c| (1..=3).find_map(|i| c.get(i)))
+            .filter_map(|m| {
+                IDENT_PATH
+                    .find(m.as_str().trim())
+                    .map(|i| i.as_str().to_string())
+            })
+            .map(|c| c.rsplit('.').next().unwrap_or(&c).to_lowercase())
+            .collect();
+        if matches!(verb, "Set" | "update" | "where" | "orderBy") {
+            // Only the first argument names a column.
+            cols.truncate(1);
+        }
+        let dest = if matches!(verb, "Set" | "Columns" | "update") {
+            &mut writes
+        } else {
+            &mut reads
+        };
+        for c in cols {
+            let pair = (table.clone(), c);
+            if !dest.contains(&pair) {
+                dest.push(pair);
+            }
+        }
+    }
+    let mut names: Vec<String> = tables.into_iter().map(|(_, t)| t).collect();
+    names.sort();
+    names.dedup();
+    (Some(names), reads, writes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn uses(path: &str, lang: Language, text: &str) -> Vec<BuilderUse> {
+        let file: Arc<str> = Arc::from(path);
+        let found = markers::find(lang, text);
+        read(&file, lang, text, &found, &LineIndex::new(text))
+    }
+
+    #[test]
+    fn squirrel_literal_tables_and_columns() {
+        let go = r#"package store
+import sq "github.com/Masterminds/squirrel"
+func Find() { q := sq.Select("id", "u.name").From("users u").Where(sq.Eq{"email": e}) }
+func Rename() { sq.Update("users").Set("name", n).Where("id = ?", id) }
+"#;
+        let b = uses("store/u.go", Language::Go, go);
+        assert_eq!(b.len(), 1);
+        assert_eq!(b[0].library, "squirrel");
+        assert_eq!(b[0].span.line, 2);
+        assert_eq!(b[0].tables, Some(vec!["users".to_string()]));
+        assert!(b[0].reads.contains(&("users".into(), "name".into())));
+        assert!(b[0].writes.contains(&("users".into(), "name".into())));
+    }
+
+    #[test]
+    fn a_table_from_a_variable_means_any_table() {
+        let go = "package s\nimport \"github.com/Masterminds/squirrel\"\nfunc f(t string) { squirrel.Select(\"id\").From(t) }\n";
+        assert_eq!(uses("s.go", Language::Go, go)[0].tables, None);
+        let gorm = "package s\nimport \"gorm.io/gorm\"\nfunc f(db *gorm.DB) { db.Table(\"users\").Find(&u) }\n";
+        assert_eq!(uses("s.go", Language::Go, gorm)[0].tables, None);
+    }
+
+    #[test]
+    fn knex_tables() {
+        let js = "const knex = require('knex')(cfg);\nasync function f() { return knex('orders').select('id', 'total').where('user_id', 1); }\n";
+        let b = uses("a.js", Language::JavaScript, js);
+        assert_eq!(b[0].library, "knex");
+        assert_eq!(b[0].tables, Some(vec!["orders".to_string()]));
+        assert!(b[0].reads.contains(&("orders".into(), "total".into())));
+    }
+}
