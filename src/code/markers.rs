@@ -281,7 +281,11 @@ pub fn path_store(path: &str) -> Option<(Store, &str)> {
 
 /// The store a Go build constraint (`//go:build cassandra`) names.
 pub fn build_tag_store(text: &str) -> Option<(Store, String)> {
-    let head = &text[..text.len().min(2048)];
+    let mut cut = text.len().min(2048);
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let head = &text[..cut];
     for line in head.lines() {
         let l = line.trim();
         let Some(expr) = l
@@ -405,6 +409,8 @@ mod tests {
         )
         .is_some());
         assert!(foreign("db/mysql/q.sql", Language::Sql, "", Engine::Mariadb).is_none());
+        let wide = format!("package p\n//{}\n", "é".repeat(1500));
+        assert!(build_tag_store(&wide).is_none());
         assert!(foreign(
             "app/repo.py",
             Language::Python,
