@@ -367,6 +367,9 @@ pub fn scan_file(path: &str, text: &str, engine: Engine) -> FileScan {
     {
         let ix = LineIndex::new(text);
         out.builders = builders::read(&file, spec.language, text, &found, &ix);
+        if out.builders.iter().any(|b| b.covered_by == Some(Orm::Gorm)) {
+            out.orm.extend(orm::gorm::read(&file, text, &ix));
+        }
         index = Some(ix);
     }
     if !worth_parsing(text) {
