@@ -341,7 +341,7 @@ pub fn foreign(path: &str, language: Language, text: &str, engine: Engine) -> Op
     let generic = named.iter().any(|(s, _)| *s == AnySql);
     let (store, why) = named
         .iter()
-        .find(|(s, _)| !s.is(engine) && !(generic && *s == Cql))?;
+        .find(|(s, _)| !(s.is(engine) || generic && *s == Cql))?;
     Some(format!("{} code (it {why})", store.name()))
 }
 
