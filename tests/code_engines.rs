@@ -121,3 +121,24 @@ fn code_for_another_database_is_skipped_and_counted() {
     // Nothing reads users.name, so the rename runs with zero downtime.
     assert_eq!(doc["verdict"], "zero-downtime");
 }
+
+/// A file that sends both CQL (gocql) and SQL (`database/sql`): the query
+/// this schema explains is usage, the CQL on a table the schema has with
+/// other columns is unknown (SG420), never a missing-schema block.
+#[test]
+fn a_file_with_two_databases_never_blocks_on_the_other_ones_queries() {
+    let go = "package store\n\nimport (\n\t\"database/sql\"\n\n\t\"github.com/gocql/gocql\"\n)\n\nconst cql = `SELECT name, shard_token FROM users WHERE bucket = ?`\n\nconst q = `SELECT id, email FROM users WHERE id = $1`\n\nfunc F(db *sql.DB, s *gocql.Session) { db.Query(q, 1); s.Query(cql, 2) }\n".to_string();
+    let dir = release(&[("store/both.go", go)]);
+    let doc = check(dir.path());
+    assert!(findings(&doc, "SG400").is_empty(), "{doc:#}");
+    let sg420 = findings(&doc, "SG420");
+    assert!(!sg420.is_empty());
+    assert!(sg420.iter().all(|f| f["line"] == 9), "{sg420:#?}");
+    assert!(doc["usage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|u| u["file"] == "store/both.go" && u["line"] == 11));
+    // users is unknown (the CQL may read name): the rename is not zero-downtime.
+    assert_ne!(doc["verdict"], "zero-downtime");
+}

@@ -217,7 +217,10 @@ impl SideUsage {
             {
                 side.has_code = true;
             }
-            side.add_queries(&f.queries, Source::Code, &catalog);
+            match &f.mixed {
+                Some(other) => side.add_mixed_queries(&f.queries, other, &catalog),
+                None => side.add_queries(&f.queries, Source::Code, &catalog),
+            }
             side.add_orm(&f.orm);
             side.add_dynamic(&f.dynamic);
         }
@@ -245,6 +248,38 @@ impl SideUsage {
                     usage,
                     sql: q.sql.clone(),
                 });
+            }
+        }
+    }
+
+    /// Queries of a file that also talks to another database: one that
+    /// this schema explains is usage; one naming a table or column the
+    /// schema lacks may be for the other database, so what it touches is
+    /// unknown (never a missing-schema error).
+    fn add_mixed_queries(&mut self, queries: &[CodeQuery], other: &str, catalog: &SchemaCatalog) {
+        for q in queries {
+            for usage in q.usages(catalog) {
+                let explained = usage.unresolved.is_empty()
+                    && usage
+                        .tables
+                        .iter()
+                        .all(|t| code::Catalog::columns(catalog, t).is_some());
+                if explained {
+                    self.entries.push(Entry {
+                        span: q.span.clone(),
+                        source: Source::Code,
+                        usage,
+                        sql: q.sql.clone(),
+                    });
+                } else if !usage.tables.is_empty() {
+                    self.unknown.push(Unknown {
+                        span: Some(q.span.clone()),
+                        tables: usage.tables.iter().map(|t| table_key(t)).collect(),
+                        why: format!(
+                            "a query this schema does not explain, from a file that also holds {other}"
+                        ),
+                    });
+                }
             }
         }
     }

@@ -307,20 +307,39 @@ pub fn build_tag_store(text: &str) -> Option<(Store, String)> {
     None
 }
 
-/// Why a file's SQL is not for `engine`, or `None` when it may be.
+/// Whom a file's SQL is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Speaks {
+    /// This engine, or nothing says otherwise.
+    Ours,
+    /// Another database only: its SQL is not resolved ("MySQL code (it
+    /// sits in folder `mysql`)").
+    Foreign(String),
+    /// This engine (or generic SQL) and another database: a query here
+    /// that this schema does not explain may be for the other one.
+    Mixed(String),
+}
+
+/// Whom a file's SQL is for, from its markers (`found`, from [`find`]),
+/// folders and build tags.
 ///
 /// A file is for another database when everything that names a store —
 /// its drivers, its folders, its build tags — names stores other than
 /// `engine`, and at least one of them is a SQL engine or a CQL store.
 /// Non-SQL stores (Redis, MongoDB) and generic SQL interfaces decide
-/// nothing alone; a file that names this engine too is kept.
-pub fn foreign(path: &str, language: Language, text: &str, engine: Engine) -> Option<String> {
+/// nothing alone; a file that names this engine (or generic SQL access)
+/// besides another database is mixed.
+pub fn speaks(
+    path: &str,
+    language: Language,
+    text: &str,
+    found: &[Found],
+    engine: Engine,
+) -> Speaks {
     let mut named: Vec<(Store, String)> = Vec::new();
-    if language != Language::Sql {
-        for f in find(language, text) {
-            if let Driver(s) = f.marker().meaning {
-                named.push((s, format!("uses {}", f.marker().needle.trim_matches('"'))));
-            }
+    for f in found {
+        if let Driver(s) = f.marker().meaning {
+            named.push((s, format!("uses {}", f.marker().needle.trim_matches('"'))));
         }
     }
     if let Some((s, d)) = path_store(path) {
@@ -331,18 +350,33 @@ pub fn foreign(path: &str, language: Language, text: &str, engine: Engine) -> Op
             named.push((s, format!("builds with tag `{t}`")));
         }
     }
-    if named
+    let Some((store, why)) = named.iter().find(|(s, _)| !s.is(engine)) else {
+        return Speaks::Ours;
+    };
+    let what = format!("{} code (it {why})", store.name());
+    let ours = named
         .iter()
-        .any(|(s, _)| matches!(s, Postgres | Mysql | Sqlite) && s.is(engine))
-    {
-        return None;
-    }
+        .any(|(s, _)| matches!(s, Postgres | Mysql | Sqlite) && s.is(engine));
     // Generic SQL access next to a CQL driver: the file may send both.
     let generic = named.iter().any(|(s, _)| *s == AnySql);
-    let (store, why) = named
-        .iter()
-        .find(|(s, _)| !(s.is(engine) || generic && *s == Cql))?;
-    Some(format!("{} code (it {why})", store.name()))
+    if ours || (generic && *store == Cql) {
+        Speaks::Mixed(what)
+    } else {
+        Speaks::Foreign(what)
+    }
+}
+
+/// [`speaks`] with the markers looked up here.
+pub fn foreign(path: &str, language: Language, text: &str, engine: Engine) -> Option<String> {
+    let found = if language == Language::Sql {
+        Vec::new()
+    } else {
+        find(language, text)
+    };
+    match speaks(path, language, text, &found, engine) {
+        Speaks::Foreign(why) => Some(why),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -121,6 +121,9 @@ pub struct FileScan {
     /// Why this file's SQL is for another database than the one checked
     /// (then it holds no queries): "Cassandra/ScyllaDB (CQL) code (it uses …)".
     pub foreign: Option<String>,
+    /// The file speaks to this engine and to another database (what the
+    /// other is): a query the schema does not explain may be for the other.
+    pub mixed: Option<String>,
     pub lines: usize,
 }
 
@@ -355,11 +358,15 @@ pub fn scan_file(path: &str, text: &str, engine: Engine) -> FileScan {
     let Some(spec) = languages::for_path(path) else {
         return out;
     };
-    if let Some(why) = markers::foreign(path, spec.language, text, engine) {
-        out.foreign = Some(why);
-        return out;
-    }
     let found = markers::find(spec.language, text);
+    match markers::speaks(path, spec.language, text, &found, engine) {
+        markers::Speaks::Foreign(why) => {
+            out.foreign = Some(why);
+            return out;
+        }
+        markers::Speaks::Mixed(why) => out.mixed = Some(why),
+        markers::Speaks::Ours => {}
+    }
     let mut index = None;
     if found
         .iter()
