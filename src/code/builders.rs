@@ -80,6 +80,9 @@ pub fn read(
             (Language::TypeScript | Language::Tsx | Language::JavaScript, "knex") => {
                 literal_calls(text, &JS_TABLE_CALL, &JS_COLUMNS_CALL)
             }
+            (Language::Rust, "sqlx QueryBuilder") => {
+                (query_builder_tables(text), Vec::new(), Vec::new())
+            }
             _ => (None, Vec::new(), Vec::new()),
         };
         out.push(BuilderUse {
@@ -92,6 +95,33 @@ pub fn read(
         });
     }
     out
+}
+
+/// sqlx's `QueryBuilder::new("INSERT INTO users (id, name) ")`: the
+/// statement's start is a literal naming its tables; pushed fragments
+/// (`push`, `push_values`) add values, rarely tables.
+static RUST_QB_NEW: Lazy<Regex> = Lazy::new(|| {
+    Regex::new(r#"QueryBuilder(?:::<[^>]*>)?::(?:new|with_arguments)\(\s*(r#*"[^"]*"|"(?:[^"\\]|\\.)*"|[^)]*)"#)
+        .expect("valid regex")
+});
+
+fn query_builder_tables(text: &str) -> Option<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for cap in RUST_QB_NEW.captures_iter(text) {
+        let arg = cap.get(1).expect("group 1").as_str();
+        let body = arg.trim_start_matches('r').trim_start_matches('#');
+        if !body.starts_with('"') {
+            return None;
+        }
+        let tables = super::sql_detect::tables_mentioned(body.trim_matches(['"', '#']));
+        if tables.is_empty() {
+            return None;
+        }
+        out.extend(tables);
+    }
+    out.sort();
+    out.dedup();
+    (!out.is_empty()).then_some(out)
 }
 
 type Cols = Vec<(String, String)>;
@@ -200,6 +230,17 @@ func Rename() { sq.Update("users").Set("name", n).Where("id = ?", id) }
         assert_eq!(uses("s.go", Language::Go, go)[0].tables, None);
         let gorm = "package s\nimport \"gorm.io/gorm\"\nfunc f(db *gorm.DB) { db.Table(\"users\").Find(&u) }\n";
         assert_eq!(uses("s.go", Language::Go, gorm)[0].tables, None);
+    }
+
+    #[test]
+    fn sqlx_query_builder_start() {
+        let rs = "use sqlx::{Postgres, QueryBuilder};\nfn f() { let mut qb: QueryBuilder<Postgres> = QueryBuilder::new(\"INSERT INTO users (id, name) \"); qb.push_values(rows, |mut b, r| { b.push_bind(r.id); }); }\n";
+        let b = uses("src/a.rs", Language::Rust, rs);
+        assert_eq!(b[0].library, "sqlx QueryBuilder");
+        assert_eq!(b[0].tables, Some(vec!["users".to_string()]));
+        let dynamic =
+            "use sqlx::QueryBuilder;\nfn f(s: &str) { QueryBuilder::<Postgres>::new(s); }\n";
+        assert_eq!(uses("src/a.rs", Language::Rust, dynamic)[0].tables, None);
     }
 
     #[test]

@@ -79,6 +79,19 @@ pub struct Marker {
     pub meaning: Meaning,
 }
 
+impl Marker {
+    /// The package or type the needle names (`import sqlite3` → `sqlite3`).
+    pub fn shown(&self) -> &'static str {
+        let n = self.needle;
+        let n = n
+            .strip_prefix("import ")
+            .or_else(|| n.strip_prefix("from "))
+            .or_else(|| n.strip_prefix("require("))
+            .unwrap_or(n);
+        n.trim_matches(|c| matches!(c, '"' | '\'' | '(' | ')' | ';'))
+    }
+}
+
 use Language::*;
 use Meaning::{Builder, Driver};
 use Store::*;
@@ -339,7 +352,7 @@ pub fn speaks(
     let mut named: Vec<(Store, String)> = Vec::new();
     for f in found {
         if let Driver(s) = f.marker().meaning {
-            named.push((s, format!("uses {}", f.marker().needle.trim_matches('"'))));
+            named.push((s, format!("uses {}", f.marker().shown())));
         }
     }
     if let Some((s, d)) = path_store(path) {
