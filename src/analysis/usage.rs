@@ -224,6 +224,37 @@ impl SideUsage {
             side.add_orm(&f.orm);
             side.add_dynamic(&f.dynamic);
         }
+        // Go package files that use a builder their package imports
+        // elsewhere count for that library.
+        let dir = |p: &str| p.rsplit_once('/').map_or("", |(d, _)| d).to_string();
+        let mut package_of: BTreeMap<String, usize> = BTreeMap::new();
+        for (path, f) in &scan.files {
+            for b in &f.builders {
+                if builders::GO_PACKAGE_BUILDERS.contains(&b.library) {
+                    if let Some(i) = libraries.iter().position(|l| l.first.library == b.library) {
+                        package_of.entry(dir(path)).or_insert(i);
+                    }
+                }
+            }
+        }
+        for (path, f) in &scan.files {
+            let Some(calls) = &f.package_builder_calls else {
+                continue;
+            };
+            if skip(path) || f.foreign.is_some() {
+                continue;
+            }
+            let Some(&i) = package_of.get(&dir(path)) else {
+                continue;
+            };
+            side.add_builder_columns(calls);
+            let l = &mut libraries[i];
+            l.files.push(path);
+            match (&mut l.tables, &calls.tables) {
+                (Some(all), Some(t)) => all.extend(t.iter().map(|t| table_key(t))),
+                (all, _) => *all = None,
+            }
+        }
         side.add_libraries(libraries, scan);
         for e in &scan.errors {
             side.unknown.push(Unknown {

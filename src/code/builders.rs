@@ -36,17 +36,8 @@ static GO_TABLE_CALL: Lazy<Regex> = Lazy::new(|| {
     Regex::new(r#"\.(?:From|Into|Update|Insert|InsertInto|Delete|Table|Join|LeftJoin|RightJoin|InnerJoin|FullJoin|CrossJoin)\(\s*("[^"\\]*"|`[^`]*`|[^)"`\s][^)]*|\))"#)
         .expect("valid regex")
 });
-/// knex: `knex('t')`, `db('t')` is not recognisable; `.from('t')`, `.into`, `.table`, joins.
-static JS_TABLE_CALL: Lazy<Regex> = Lazy::new(|| {
-    Regex::new(r#"(?:\bknex|\.(?:from|into|table|join|leftJoin|rightJoin|innerJoin|fullOuterJoin|crossJoin))\(\s*("[^"\\]*"|'[^'\\]*'|`[^`$]*`|[^)"'`\s][^)]*|\))"#)
-        .expect("valid regex")
-});
 static GO_COLUMNS_CALL: Lazy<Regex> =
     Lazy::new(|| Regex::new(r#"\b(Select|Columns|Set)\(([^()]*)\)"#).expect("valid regex"));
-static JS_COLUMNS_CALL: Lazy<Regex> = Lazy::new(|| {
-    Regex::new(r#"\.(select|column|columns|update|pluck|where|orderBy)\(([^()]*)\)"#)
-        .expect("valid regex")
-});
 static STRING_LIT: Lazy<Regex> =
     Lazy::new(|| Regex::new(r#""([^"\\]*)"|'([^'\\]*)'|`([^`$]*)`"#).expect("valid regex"));
 static IDENT_PATH: Lazy<Regex> =
@@ -76,9 +67,6 @@ pub fn read(
         let (tables, reads, writes) = match (language, library) {
             (Language::Go, "squirrel" | "goqu") => {
                 literal_calls(text, &GO_TABLE_CALL, &GO_COLUMNS_CALL)
-            }
-            (Language::TypeScript | Language::Tsx | Language::JavaScript, "knex") => {
-                literal_calls(text, &JS_TABLE_CALL, &JS_COLUMNS_CALL)
             }
             (Language::Rust, "sqlx QueryBuilder") => {
                 (query_builder_tables(text), Vec::new(), Vec::new())
@@ -123,6 +111,31 @@ fn query_builder_tables(text: &str) -> Option<Vec<String>> {
     out.dedup();
     (!out.is_empty()).then_some(out)
 }
+
+/// The squirrel/goqu-shaped calls of a Go file that does not import the
+/// library itself: in Go a package-level builder (`var psql =
+/// sq.StatementBuilder…` in one file) is used by every file of the
+/// package without an import, so the usage decides which package files
+/// count (`library` is left empty). `None` when the file has no such call.
+pub fn go_package_calls(file: &Arc<str>, text: &str) -> Option<BuilderUse> {
+    let first = GO_TABLE_CALL.find(text)?;
+    let (tables, reads, writes) = literal_calls(text, &GO_TABLE_CALL, &GO_COLUMNS_CALL);
+    let index = LineIndex::new(text);
+    let end = text[first.start()..]
+        .find('\n')
+        .map_or(text.len(), |p| first.start() + p);
+    Some(BuilderUse {
+        library: "",
+        covered_by: None,
+        span: index.span(text, file, first.start(), end),
+        tables,
+        reads,
+        writes,
+    })
+}
+
+/// Libraries whose builders a Go package shares across its files.
+pub const GO_PACKAGE_BUILDERS: &[&str] = &["squirrel", "goqu"];
 
 type Cols = Vec<(String, String)>;
 
@@ -244,11 +257,22 @@ func Rename() { sq.Update("users").Set("name", n).Where("id = ?", id) }
     }
 
     #[test]
-    fn knex_tables() {
-        let js = "const knex = require('knex')(cfg);\nasync function f() { return knex('orders').select('id', 'total').where('user_id', 1); }\n";
+    fn package_files_without_the_import() {
+        let file: Arc<str> = Arc::from("store/users.go");
+        let go = "package store\n\nfunc (r *Repo) Find() { r.sb.Select(\"id\", \"name\").From(\"users\") }\n";
+        let b = go_package_calls(&file, go).expect("calls");
+        assert_eq!(b.tables, Some(vec!["users".to_string()]));
+        assert_eq!(b.span.line, 3);
+        assert!(go_package_calls(&file, "package store\nfunc f() {}\n").is_none());
+    }
+
+    #[test]
+    fn knex_is_any_table() {
+        // knex is mostly called through an instance (`db('users')`) that
+        // cannot be told from any other call: its tables are not read.
+        let js = "const db = require('knex')(cfg);\nasync function f() { return db('orders').select('id'); }\n";
         let b = uses("a.js", Language::JavaScript, js);
         assert_eq!(b[0].library, "knex");
-        assert_eq!(b[0].tables, Some(vec!["orders".to_string()]));
-        assert!(b[0].reads.contains(&("orders".into(), "total".into())));
+        assert_eq!(b[0].tables, None);
     }
 }

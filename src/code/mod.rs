@@ -118,6 +118,9 @@ pub struct FileScan {
     pub orm: Vec<OrmUsage>,
     /// Query builders and run-time ORMs the file uses.
     pub builders: Vec<builders::BuilderUse>,
+    /// Go: squirrel/goqu-shaped calls in a file that does not import the
+    /// library (it may use a builder its package declares elsewhere).
+    pub package_builder_calls: Option<builders::BuilderUse>,
     /// Why this file's SQL is for another database than the one checked
     /// (then it holds no queries): "Cassandra/ScyllaDB (CQL) code (it uses …)".
     pub foreign: Option<String>,
@@ -378,6 +381,14 @@ pub fn scan_file(path: &str, text: &str, engine: Engine) -> FileScan {
             out.orm.extend(orm::gorm::read(&file, text, &ix));
         }
         index = Some(ix);
+    }
+    if spec.language == Language::Go
+        && !out
+            .builders
+            .iter()
+            .any(|b| builders::GO_PACKAGE_BUILDERS.contains(&b.library))
+    {
+        out.package_builder_calls = builders::go_package_calls(&file, text);
     }
     if !worth_parsing(text) {
         return out;
