@@ -343,6 +343,10 @@ pub fn scan_file(path: &str, text: &str, engine: Engine) -> FileScan {
         ..FileScan::default()
     };
     if path.ends_with(".prisma") {
+        if let Some(why) = orm::prisma::other_provider(text, engine) {
+            out.foreign = Some(why);
+            return out;
+        }
         out.orm = orm::prisma::read(&file, text);
         return out;
     }
