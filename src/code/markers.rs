@@ -279,17 +279,39 @@ pub fn find(language: Language, text: &str) -> Vec<Found> {
     out
 }
 
+/// Engine names long enough to be recognised inside a folder name
+/// (`riversqlite`, `mysqlstore`, `postgres_store`).
+const PATH_INFIXES: &[(&str, Store)] = &[
+    ("postgres", Postgres),
+    ("mysql", Mysql),
+    ("mariadb", Mysql),
+    ("sqlite", Sqlite),
+    ("cassandra", Cql),
+    ("scylla", Cql),
+];
+
+/// The store one folder name names: the whole name (`pg`, `mysql`), or
+/// one long engine name inside it (a name with two engines names none).
+fn folder_store(dir: &str) -> Option<Store> {
+    let lower = dir.to_ascii_lowercase();
+    if let Some((_, s)) = PATH_SEGMENTS.iter().find(|(n, _)| *n == lower) {
+        return Some(*s);
+    }
+    let mut hits = PATH_INFIXES
+        .iter()
+        .filter(|(n, _)| lower.contains(n))
+        .map(|(_, s)| *s);
+    let first = hits.next()?;
+    hits.all(|s| s == first).then_some(first)
+}
+
 /// The store a folder of `path` names (the nearest such folder wins).
 pub fn path_store(path: &str) -> Option<(Store, &str)> {
     let mut dirs: Vec<&str> = path.split('/').collect();
     dirs.pop();
-    dirs.into_iter().rev().find_map(|d| {
-        let lower = d.to_ascii_lowercase();
-        PATH_SEGMENTS
-            .iter()
-            .find(|(n, _)| *n == lower)
-            .map(|(_, s)| (*s, d))
-    })
+    dirs.into_iter()
+        .rev()
+        .find_map(|d| folder_store(d).map(|s| (s, d)))
 }
 
 /// The store a Go build constraint (`//go:build cassandra`) names.
@@ -456,6 +478,12 @@ mod tests {
         )
         .is_some());
         assert!(foreign("db/mysql/q.sql", Language::Sql, "", Engine::Mariadb).is_none());
+        assert_eq!(
+            path_store("riverdriver/riversqlite/driver.go").map(|x| x.0),
+            Some(Store::Sqlite)
+        );
+        assert_eq!(path_store("tools/sqlite_to_postgres/main.go"), None);
+        assert_eq!(path_store("app/pgx/main.go"), None);
         let wide = format!("package p\n//{}\n", "é".repeat(1500));
         assert!(build_tag_store(&wide).is_none());
         assert!(foreign(

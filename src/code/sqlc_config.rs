@@ -1,7 +1,9 @@
 //! sqlc's configuration (`sqlc.yaml`, `sqlc.yml`, `sqlc.json`) says which
 //! engine each set of query files is written for (`engine:` beside
 //! `queries:`, in `sql:` entries of version 2 or `packages:` of version
-//! 1). Query files for another engine than the one checked are left out.
+//! 1). Query files for another engine than the one checked are left out,
+//! and so is the code sqlc generates from them (`gen: go: out:` in version
+//! 2, `path:` in version 1).
 //!
 //! The YAML reader is deliberately small: list items at the indentation of
 //! the first `- key:` under `sql:`/`packages:`, their `engine:` and
@@ -43,6 +45,9 @@ fn store(engine: &str) -> Option<Store> {
 fn join(dir: &str, p: &str) -> String {
     let p = p.trim().trim_matches(['"', '\'']);
     let p = p.trim_start_matches("./").trim_end_matches('/');
+    if p == "." || p.is_empty() {
+        return dir.to_string();
+    }
     if dir.is_empty() {
         p.to_string()
     } else {
@@ -82,7 +87,7 @@ fn json_items(text: &str) -> Vec<(String, Vec<String>)> {
     for key in ["sql", "packages"] {
         for item in v.get(key).and_then(|x| x.as_array()).into_iter().flatten() {
             let engine = item.get("engine").and_then(|e| e.as_str()).unwrap_or("");
-            let queries: Vec<String> = match item.get("queries") {
+            let mut queries: Vec<String> = match item.get("queries") {
                 Some(serde_json::Value::String(s)) => vec![s.clone()],
                 Some(serde_json::Value::Array(a)) => a
                     .iter()
@@ -90,6 +95,11 @@ fn json_items(text: &str) -> Vec<(String, Vec<String>)> {
                     .collect(),
                 _ => Vec::new(),
             };
+            let generated = item
+                .pointer("/gen/go/out")
+                .or_else(|| item.get("path"))
+                .and_then(|x| x.as_str());
+            queries.extend(generated.map(str::to_string));
             out.push((engine.to_string(), queries));
         }
     }
@@ -103,6 +113,7 @@ fn indent(line: &str) -> usize {
 fn yaml_items(text: &str) -> Vec<(String, Vec<String>)> {
     let mut out: Vec<(String, Vec<String>)> = Vec::new();
     let mut in_list = false;
+    let mut v1 = false;
     let mut item_indent: Option<usize> = None;
     let mut list_key_indent = 0;
     let mut queries_indent: Option<usize> = None;
@@ -114,6 +125,7 @@ fn yaml_items(text: &str) -> Vec<(String, Vec<String>)> {
         }
         let ind = indent(line);
         if t == "sql:" || t == "packages:" {
+            v1 = t == "packages:";
             in_list = true;
             item_indent = None;
             list_key_indent = ind;
@@ -147,6 +159,15 @@ fn yaml_items(text: &str) -> Vec<(String, Vec<String>)> {
         }
         if let Some(v) = body.strip_prefix("engine:") {
             cur.0 = v.trim().to_string();
+        } else if let Some(v) = body
+            .strip_prefix("out:")
+            .or_else(|| v1.then(|| body.strip_prefix("path:")).flatten())
+        {
+            // The code sqlc generates for these queries (v2 `gen: go: out:`,
+            // v1 `path:`) is for the same engine.
+            if !v.trim().is_empty() {
+                cur.1.push(v.trim().to_string());
+            }
         } else if let Some(v) = body.strip_prefix("queries:") {
             let v = v.trim();
             if v.is_empty() {
@@ -188,6 +209,7 @@ sql:
     schema: "schema.sql"
     gen:
       go:
+        out: "internal/pg/db"
         overrides:
           - db_type: "uuid"
             go_type: "github.com/google/uuid.UUID"
@@ -203,6 +225,7 @@ sql:
             got,
             vec![
                 ("backend/internal/pg/query.sql", Store::Postgres),
+                ("backend/internal/pg/db", Store::Postgres),
                 ("backend/internal/a", Store::Mysql),
                 ("backend/internal/b", Store::Mysql)
             ]
@@ -218,11 +241,18 @@ sql:
     fn version_one_yaml_and_json() {
         let y = "version: \"1\"\npackages:\n  - name: db\n    path: internal/db\n    queries: [./sql/q1.sql, ./sql/q2.sql]\n    schema: ./sql/schema\n    engine: sqlite\n";
         let r = read("sqlc.yaml", y);
-        assert_eq!(r.len(), 2);
+        assert_eq!(r.len(), 3);
+        assert!(r.iter().any(|q| q.queries == "internal/db"));
         assert!(r.iter().all(|q| q.store == Store::Sqlite));
-        let j = r#"{"version":"2","sql":[{"engine":"mysql","queries":["q/"],"schema":"s"}]}"#;
+        let j = r#"{"version":"2","sql":[{"engine":"mysql","queries":["q/"],"schema":"s","gen":{"go":{"out":"gen"}}}]}"#;
         let r = read("db/sqlc.json", j);
         assert_eq!(r[0].queries, "db/q");
+        assert_eq!(r[1].queries, "db/gen");
+        let here = read("a/b/sqlc.yaml", "sql:\n  - engine: sqlite\n    queries: q.sql\n    gen:\n      go:\n        out: \".\"\n");
+        assert_eq!(
+            covering(&here, "a/b/q.sql.go").map(|q| q.store),
+            Some(Store::Sqlite)
+        );
         assert_eq!(r[0].store, Store::Mysql);
         assert!(read("sqlc.json", "not json").is_empty());
     }
