@@ -166,7 +166,12 @@ pub static MARKERS: &[Marker] = &[
     m("sqlx::sqlite", RS, Driver(Sqlite)),
     m("sqlx::Sqlite", RS, Driver(Sqlite)),
     m("rusqlite", RS, Driver(Sqlite)),
-    m("QueryBuilder", RS, b("sqlx QueryBuilder")),
+    // diesel and sea-query have `QueryBuilder` traits too: only sqlx's
+    // constructor and paths count.
+    m("sqlx::QueryBuilder", RS, b("sqlx QueryBuilder")),
+    m("QueryBuilder::new(", RS, b("sqlx QueryBuilder")),
+    m("QueryBuilder::with_arguments(", RS, b("sqlx QueryBuilder")),
+    m("QueryBuilder::<", RS, b("sqlx QueryBuilder")),
     m("sea_query", RS, b("SeaQuery")),
     m("sea_orm", RS, b("SeaORM")),
     // Python
@@ -432,6 +437,11 @@ mod tests {
             );
         }
         assert!(find(Language::Python, "import \"github.com/gocql/gocql\"").is_empty());
+        assert!(find(
+            Language::Rust,
+            "use diesel::query_builder::{AstPass, QueryBuilder};"
+        )
+        .is_empty());
     }
 
     #[test]
