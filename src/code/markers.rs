@@ -186,6 +186,7 @@ pub static MARKERS: &[Marker] = &[
     m("import sqlite3", PY, Driver(Sqlite)),
     m("aiosqlite", PY, Driver(Sqlite)),
     m("sqlalchemy", PY, orm("SQLAlchemy", Orm::SqlAlchemy)),
+    m("flask_sqlalchemy", PY, orm("SQLAlchemy", Orm::SqlAlchemy)),
     m("from django.db", PY, orm("Django ORM", Orm::Django)),
     m("peewee", PY, b("peewee")),
     m("pypika", PY, b("PyPika")),
@@ -245,7 +246,21 @@ const PATH_SEGMENTS: &[(&str, Store)] = &[
 ];
 
 static MATCHER: Lazy<Regex> = Lazy::new(|| {
-    let alts: Vec<String> = MARKERS.iter().map(|m| regex::escape(m.needle)).collect();
+    // A needle that starts with a word character starts a word
+    // (`PaginatedQueryBuilder::new(` is not sqlx's `QueryBuilder::new(`).
+    let alts: Vec<String> = MARKERS
+        .iter()
+        .map(|m| {
+            let e = regex::escape(m.needle);
+            if m.needle
+                .starts_with(|c: char| c.is_alphanumeric() || c == '_')
+            {
+                format!(r"\b{e}")
+            } else {
+                e
+            }
+        })
+        .collect();
     Regex::new(&alts.join("|")).expect("valid regex")
 });
 
