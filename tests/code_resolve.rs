@@ -280,3 +280,39 @@ fn sqlc_parameters_and_quoted_names_keep_their_case() {
             .unwrap();
     assert_eq!(resolve(&stmts[0], &schema()).star_tables, vec!["users"]);
 }
+
+/// Output columns of a CTE named the way PostgreSQL names them: through
+/// casts (`e.id::bigint` is `id`), functions (`max`), `CASE` (`case`).
+#[test]
+fn cte_output_names_follow_casts_and_functions() {
+    let u = usage(
+        "WITH o AS (SELECT o.user_id::bigint, MAX(o.total) , CASE WHEN o.total > 1 THEN 1 END FROM orders o GROUP BY o.user_id) \
+         SELECT o.user_id, o.max, o.case FROM o JOIN users u ON u.id = o.user_id",
+    );
+    assert!(u.unresolved.is_empty(), "{:?}", u.unresolved);
+    let u = usage("WITH o AS (SELECT o.user_id::bigint FROM orders o) SELECT o.total FROM o");
+    assert_eq!(u.unresolved, vec!["o.total"]);
+}
+
+/// A set-returning function in FROM (`LATERAL f(…) e`, alias without AS)
+/// is a source with unknown columns: `e.x` is not unresolved.
+#[test]
+fn table_functions_without_as_are_sources() {
+    let u = usage("SELECT MIN(e.created_at) FROM users t, LATERAL list_events(t.id) e");
+    assert!(u.unresolved.is_empty(), "{:?}", u.unresolved);
+    let u = usage("SELECT x.v FROM unnest($1::int[]) x(v) JOIN users u ON u.id = x.v");
+    assert!(u.unresolved.is_empty(), "{:?}", u.unresolved);
+}
+
+/// A table alias (or CTE name) used as a value is a whole-row reference:
+/// it reads every column, and is no missing column.
+#[test]
+fn whole_row_references() {
+    let u = usage("SELECT refill(u) FROM users u WHERE u.id = $1");
+    assert!(u.unresolved.is_empty(), "{:?}", u.unresolved);
+    assert_eq!(u.star_tables, vec!["users"]);
+    let u = usage("WITH r AS (SELECT id FROM users) SELECT COUNT(r) FROM r");
+    assert!(u.unresolved.is_empty(), "{:?}", u.unresolved);
+    let u = usage("SELECT nope FROM users u");
+    assert_eq!(u.unresolved, vec!["nope"]);
+}

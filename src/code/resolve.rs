@@ -911,6 +911,14 @@ impl<'c> Resolver<'c> {
             if s.aliases.iter().any(|a| a == col) {
                 return;
             }
+            // A source's own name as a value is its whole row (PostgreSQL:
+            // `count(rl)`, `f(t)`): every column of it is read.
+            if let Some(src) = s.sources.iter().find(|x| x.name == col) {
+                if let Kind::Table(t) = &src.kind {
+                    self.stars.insert(t.clone());
+                }
+                return;
+            }
             sc = s.parent;
         }
         if !SYSTEM_COLUMNS.contains(&col) {
@@ -994,6 +1002,14 @@ fn constraint(j: &Join) -> Option<&JoinConstraint> {
 }
 
 fn table_factor_alias(f: &TableFactor) -> Option<String> {
+    match f {
+        TableFactor::Function { alias, .. }
+        | TableFactor::UNNEST { alias, .. }
+        | TableFactor::TableFunction { alias, .. } => {
+            return alias.as_ref().map(|a| ident(&a.name));
+        }
+        _ => {}
+    }
     // Every variant but a few carries `alias: Option<TableAlias>`; reading it
     // through Display keeps this independent of the variant list.
     let text = f.to_string();
@@ -1030,15 +1046,41 @@ fn select_names(items: &[SelectItem]) -> Option<Vec<String>> {
     for item in items {
         match item {
             SelectItem::ExprWithAlias { alias, .. } => out.push(ident(alias)),
-            SelectItem::UnnamedExpr(Expr::Identifier(i)) => out.push(ident(i)),
-            SelectItem::UnnamedExpr(Expr::CompoundIdentifier(p)) => out.push(p.last().map(ident)?),
-            SelectItem::UnnamedExpr(Expr::Function(f)) => out.push(last_part(&f.name)),
-            SelectItem::UnnamedExpr(_) => out.push("?column?".into()),
+            SelectItem::UnnamedExpr(e) => {
+                out.push(figure_name(e).unwrap_or_else(|| "?column?".into()))
+            }
             SelectItem::ExprWithAliases { aliases, .. } => out.extend(aliases.iter().map(ident)),
             SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..) => return None,
         }
     }
     Some(out)
+}
+
+/// The name PostgreSQL gives an unnamed output column (its
+/// `FigureColname`): a column's own name, a function's name, through
+/// casts (`e.task_id::bigint` is `task_id`; a cast of anything else is
+/// named after the type), parentheses, and `CASE` as `case`.
+fn figure_name(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Identifier(i) => Some(ident(i)),
+        Expr::CompoundIdentifier(p) => p.last().map(ident),
+        Expr::Function(f) => Some(last_part(&f.name)),
+        Expr::Nested(inner) => figure_name(inner),
+        Expr::Cast {
+            expr, data_type, ..
+        } => figure_name(expr).or_else(|| {
+            let t = data_type.to_string().to_lowercase();
+            let base = t.split(['(', ' ', '[']).next().unwrap_or("").to_string();
+            Some(match base.as_str() {
+                "boolean" => "bool".to_string(),
+                "integer" => "int4".to_string(),
+                "bigint" => "int8".to_string(),
+                _ => base,
+            })
+        }),
+        Expr::Case { .. } => Some("case".into()),
+        _ => None,
+    }
 }
 
 /// Collects the column references of an expression and its direct
