@@ -316,3 +316,23 @@ fn whole_row_references() {
     let u = usage("SELECT nope FROM users u");
     assert_eq!(u.unresolved, vec!["nope"]);
 }
+
+/// `t.col[…]` reads `t.col`; `col.field` reads `col` (a composite value);
+/// a named argument's name (`make_interval(secs => $1)`) is no column.
+#[test]
+fn field_access_and_named_arguments() {
+    let u = usage("UPDATE users SET name = users.name[1:2] WHERE id = $1");
+    assert!(u.unresolved.is_empty(), "{:?}", u.unresolved);
+    assert!(u.reads.contains(&c("users", "name")));
+    let u = usage("SELECT (email).domain FROM users");
+    assert!(u.unresolved.is_empty(), "{:?}", u.unresolved);
+    let u = usage("SELECT id FROM users WHERE created_at > now() - make_interval(secs => $1)");
+    assert!(u.unresolved.is_empty(), "{:?}", u.unresolved);
+    assert_eq!(
+        usage("SELECT users.nope[1] FROM users").unresolved,
+        usage("SELECT users.nope FROM users").unresolved
+    );
+    assert!(!usage("SELECT users.nope[1] FROM users")
+        .unresolved
+        .is_empty());
+}

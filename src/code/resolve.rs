@@ -12,10 +12,10 @@
 
 use serde::Serialize;
 use sqlparser::ast::{
-    AssignmentTarget, ConflictTarget, Expr, FromTable, GroupByExpr, Ident, Join, JoinConstraint,
-    JoinOperator, ObjectName, OnConflictAction, OnInsert, OrderByKind, Query, Select, SelectItem,
-    SelectItemQualifiedWildcardKind, SetExpr, Statement, TableFactor, TableObject, TableWithJoins,
-    UpdateTableFromKind, Visit, Visitor,
+    AccessExpr, AssignmentTarget, ConflictTarget, Expr, FromTable, FunctionArg, FunctionArguments,
+    GroupByExpr, Ident, Join, JoinConstraint, JoinOperator, ObjectName, OnConflictAction, OnInsert,
+    OrderByKind, Query, Select, SelectItem, SelectItemQualifiedWildcardKind, SetExpr, Statement,
+    TableFactor, TableObject, TableWithJoins, UpdateTableFromKind, Visit, Visitor,
 };
 use std::collections::{BTreeSet, HashMap};
 use std::ops::ControlFlow;
@@ -837,6 +837,14 @@ impl<'c> Resolver<'c> {
         for parts in c.idents {
             self.column(scope, &parts, Access::Read);
         }
+        for parts in c.field_access {
+            let n = if parts.len() > 1 && find_source(scope, &ident(&parts[0])).is_some() {
+                2
+            } else {
+                1
+            };
+            self.column(scope, &parts[..n], Access::Read);
+        }
         for q in c.subqueries {
             self.query(&q, Some(scope));
         }
@@ -1090,6 +1098,12 @@ struct Collector {
     idents: Vec<Vec<Ident>>,
     subqueries: Vec<Query>,
     depth: usize,
+    /// Identifiers already taken (parts of a field access) or that name no
+    /// column (a named argument's name, `make_interval(secs => …)`).
+    skip: Vec<sqlparser::tokenizer::Span>,
+    /// `a.b[…]`, `a.b.c`: `a.b` when `a` is a source in scope, else the
+    /// column `a` (and `.b` a field of its composite value).
+    field_access: Vec<Vec<Ident>>,
 }
 
 impl Visitor for Collector {
@@ -1111,8 +1125,50 @@ impl Visitor for Collector {
     fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
         if self.depth == 0 {
             match e {
-                Expr::Identifier(i) => self.idents.push(vec![i.clone()]),
+                Expr::Identifier(i)
+                    if i.span == sqlparser::tokenizer::Span::empty()
+                        || !self.skip.contains(&i.span) =>
+                {
+                    self.idents.push(vec![i.clone()])
+                }
                 Expr::CompoundIdentifier(p) => self.idents.push(p.clone()),
+                Expr::Function(f) => {
+                    if let FunctionArguments::List(list) = &f.args {
+                        for a in &list.args {
+                            match a {
+                                FunctionArg::Named { name, .. } => self.skip.push(name.span),
+                                FunctionArg::ExprNamed {
+                                    name: Expr::Identifier(i),
+                                    ..
+                                } => self.skip.push(i.span),
+                                _ => {}
+                            }
+                        }
+                    }
+                }
+                // `t.col[1]`, `t.col.field`: the column is `t.col`.
+                Expr::CompoundFieldAccess { root, access_chain } => {
+                    // Fields after a dot are never columns of a table in
+                    // scope (`(email).domain`), unless taken below.
+                    for a in access_chain {
+                        if let AccessExpr::Dot(Expr::Identifier(i)) = a {
+                            self.skip.push(i.span);
+                        }
+                    }
+                    if let Expr::Identifier(r) = &**root {
+                        let mut parts = vec![r.clone()];
+                        for a in access_chain {
+                            match a {
+                                AccessExpr::Dot(Expr::Identifier(i)) if parts.len() < 3 => {
+                                    parts.push(i.clone())
+                                }
+                                _ => break,
+                            }
+                        }
+                        self.skip.extend(parts.iter().map(|p| p.span));
+                        self.field_access.push(parts);
+                    }
+                }
                 _ => {}
             }
         }
