@@ -8,7 +8,7 @@ use crate::analysis::code_checks;
 use crate::analysis::compat::Side;
 use crate::analysis::incomplete::Incomplete;
 use crate::analysis::stats::Stats;
-use crate::analysis::usage::{table_key, CodeUsage, SideUsage};
+use crate::analysis::usage::{shown_name, table_key, CodeUsage, SideUsage};
 use crate::analysis::{self, MigrationInput, Release, StatementReport};
 use crate::code::{self, ScanConfig};
 use crate::engine::{Engine, Version};
@@ -95,6 +95,9 @@ pub struct CheckReport {
     pub usage: Vec<UsageRow>,
     /// Lines of code scanned (old + new revision, files counted once each).
     pub code_lines: usize,
+    /// Code files left out because their SQL is for another database:
+    /// (side, reason, files).
+    pub code_skipped: Vec<(&'static str, String, usize)>,
     /// Wall time of each stage, for benchmarks (never printed in reports).
     pub timings: Vec<(&'static str, std::time::Duration)>,
 }
@@ -405,7 +408,23 @@ pub fn run_check(
     if !changed.is_empty() {
         old_side.relabel(&|p| changed.contains(p).then(|| format!("old:{p}")));
     }
+    let mut code_skipped = Vec::new();
     for (side, which, schema) in [(&old_side, "old", "before"), (&new_side, "new", "after")] {
+        for (why, n) in &side.skipped {
+            code_skipped.push((which, why.clone(), *n));
+        }
+        if !side.skipped.is_empty() {
+            let total: usize = side.skipped.values().sum();
+            let list = side
+                .skipped
+                .iter()
+                .map(|(w, n)| format!("{w}: {n}"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            notes.push(format!(
+                "the {which} revision has {total} code file(s) written for another database than {engine}, not resolved against its schema ({list})"
+            ));
+        }
         if !side.has_code {
             notes.push(format!(
                 "the {which} revision has no code shipgate reads: assuming its code uses every table and column of the schema {schema} the release"
@@ -420,11 +439,7 @@ pub fn run_check(
     );
     let touched: std::collections::BTreeSet<String> = touched
         .into_iter()
-        .filter(|t| {
-            before
-                .tables
-                .contains_key(&crate::sql::ir::Name::new(t.as_str()))
-        })
+        .filter(|t| crate::analysis::usage::find_table(&before, t).is_some())
         .collect();
     for (side, which) in [(&old_side, Side::Old), (&new_side, Side::New)] {
         let (f, n) = code_checks::unknown_findings(side, which, &touched);
@@ -511,6 +526,7 @@ pub fn run_check(
         new_migrations: added.iter().map(|m| m.path.to_string()).collect(),
         usage: usage_rows,
         code_lines,
+        code_skipped,
         timings,
     })
 }
@@ -582,13 +598,13 @@ fn usage_rows(old: &SideUsage, new: &SideUsage) -> Vec<UsageRow> {
             let cols = |v: &[code::ColumnRef]| {
                 let mut c: Vec<String> = v
                     .iter()
-                    .map(|c| format!("{}.{}", table_key(&c.table), c.column))
+                    .map(|c| format!("{}.{}", shown_name(&c.table), c.column))
                     .collect();
                 c.sort();
                 c.dedup();
                 c
             };
-            let mut tables: Vec<String> = e.usage.tables.iter().map(|t| table_key(t)).collect();
+            let mut tables: Vec<String> = e.usage.tables.iter().map(|t| shown_name(t)).collect();
             tables.sort();
             tables.dedup();
             rows.push(UsageRow {

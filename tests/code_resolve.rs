@@ -379,3 +379,93 @@ fn insert_select_from_a_cte() {
     assert_eq!(u.unresolved, vec!["c.total"]);
     assert!(u.insert.as_ref().is_some_and(|i| i.from_select));
 }
+
+/// sqlc's parameters parse like `$1`, and a quoted table keeps its case:
+/// `"APIToken"` is not `apitoken` (a false "missing table" otherwise).
+#[test]
+fn sqlc_parameters_and_quoted_names_keep_their_case() {
+    struct Quoted;
+    impl Catalog for Quoted {
+        fn columns(&self, table: &str) -> Option<Vec<String>> {
+            (table == "APIToken").then(|| vec!["id".to_string(), "Name".to_string()])
+        }
+    }
+    for sql in [
+        r#"SELECT * FROM "APIToken" WHERE "id" = @id::uuid"#,
+        r#"SELECT "Name" FROM "APIToken" WHERE "id" = sqlc.arg(id)"#,
+        r#"SELECT "Name" FROM public."APIToken" t WHERE t."id" = sqlc.narg('id')"#,
+        r#"DELETE FROM "APIToken" WHERE "id" IN (sqlc.slice(ids))"#,
+        r#"SELECT sqlc.embed("APIToken") FROM "APIToken" WHERE "Name" = @name"#,
+    ] {
+        let stmts = shipgate::code::sql_detect::parse(sql, Engine::Postgres)
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        let u = resolve(&stmts[0], &Quoted);
+        let t = u
+            .tables
+            .iter()
+            .map(|t| t.trim_start_matches("public."))
+            .collect::<Vec<_>>();
+        assert_eq!(t, vec!["APIToken"], "{sql}");
+        assert!(u.unresolved.is_empty(), "{sql}: {:?}", u.unresolved);
+    }
+    let stmts =
+        shipgate::code::sql_detect::parse(r#"SELECT sqlc.embed(u) FROM users u"#, Engine::Postgres)
+            .unwrap();
+    assert_eq!(resolve(&stmts[0], &schema()).star_tables, vec!["users"]);
+}
+
+/// Output columns of a CTE named the way PostgreSQL names them: through
+/// casts (`e.id::bigint` is `id`), functions (`max`), `CASE` (`case`).
+#[test]
+fn cte_output_names_follow_casts_and_functions() {
+    let u = usage(
+        "WITH o AS (SELECT o.user_id::bigint, MAX(o.total) , CASE WHEN o.total > 1 THEN 1 END FROM orders o GROUP BY o.user_id) \
+         SELECT o.user_id, o.max, o.case FROM o JOIN users u ON u.id = o.user_id",
+    );
+    assert!(u.unresolved.is_empty(), "{:?}", u.unresolved);
+    let u = usage("WITH o AS (SELECT o.user_id::bigint FROM orders o) SELECT o.total FROM o");
+    assert_eq!(u.unresolved, vec!["o.total"]);
+}
+
+/// A set-returning function in FROM (`LATERAL f(…) e`, alias without AS)
+/// is a source with unknown columns: `e.x` is not unresolved.
+#[test]
+fn table_functions_without_as_are_sources() {
+    let u = usage("SELECT MIN(e.created_at) FROM users t, LATERAL list_events(t.id) e");
+    assert!(u.unresolved.is_empty(), "{:?}", u.unresolved);
+    let u = usage("SELECT x.v FROM unnest($1::int[]) x(v) JOIN users u ON u.id = x.v");
+    assert!(u.unresolved.is_empty(), "{:?}", u.unresolved);
+}
+
+/// A table alias (or CTE name) used as a value is a whole-row reference:
+/// it reads every column, and is no missing column.
+#[test]
+fn whole_row_references() {
+    let u = usage("SELECT refill(u) FROM users u WHERE u.id = $1");
+    assert!(u.unresolved.is_empty(), "{:?}", u.unresolved);
+    assert_eq!(u.star_tables, vec!["users"]);
+    let u = usage("WITH r AS (SELECT id FROM users) SELECT COUNT(r) FROM r");
+    assert!(u.unresolved.is_empty(), "{:?}", u.unresolved);
+    let u = usage("SELECT nope FROM users u");
+    assert_eq!(u.unresolved, vec!["nope"]);
+}
+
+/// `t.col[…]` reads `t.col`; `col.field` reads `col` (a composite value);
+/// a named argument's name (`make_interval(secs => $1)`) is no column.
+#[test]
+fn field_access_and_named_arguments() {
+    let u = usage("UPDATE users SET name = users.name[1:2] WHERE id = $1");
+    assert!(u.unresolved.is_empty(), "{:?}", u.unresolved);
+    assert!(u.reads.contains(&c("users", "name")));
+    let u = usage("SELECT (email).domain FROM users");
+    assert!(u.unresolved.is_empty(), "{:?}", u.unresolved);
+    let u = usage("SELECT id FROM users WHERE created_at > now() - make_interval(secs => $1)");
+    assert!(u.unresolved.is_empty(), "{:?}", u.unresolved);
+    assert_eq!(
+        usage("SELECT users.nope[1] FROM users").unresolved,
+        usage("SELECT users.nope FROM users").unresolved
+    );
+    assert!(!usage("SELECT users.nope[1] FROM users")
+        .unresolved
+        .is_empty());
+}

@@ -699,6 +699,26 @@ proptest! {
     }
 
     #[test]
+    fn markers_builders_and_sqlc_config_never_panic(
+        text in "\\PC{0,300}",
+        pad in 0usize..2100,
+        prefix in prop::sample::select(vec![
+            "//go:build ", "import sq \"github.com/Masterminds/squirrel\"\n", "import \"gorm.io/gorm\"\n",
+            "const knex = require('knex');\n", "sql:\n  - engine: ", "queries:\n  - ",
+        ]),
+        ext in prop::sample::select(vec!["go", "js", "ts", "py", "rs", "sql"]),
+    ) {
+        use shipgate::code::sqlc_config;
+        let text = format!("{prefix}{}{text}", "é".repeat(pad / 2));
+        for e in Engine::ALL {
+            let _ = scan_file(&format!("db/mysql/x.{ext}"), &text, e);
+            let _ = scan_file(&format!("store/x.{ext}"), &text, e);
+        }
+        let _ = sqlc_config::read("sqlc.yaml", &text);
+        let _ = sqlc_config::read("sqlc.json", &text);
+    }
+
+    #[test]
     fn mutated_sources_never_panic(cut in 0usize..600, insert in "[\"'`$#{}()\\\\+.;\\n a-z]{0,12}", ext in prop::sample::select(vec!["rs", "go", "py", "java", "kt", "ts", "rb", "cs", "php"])) {
         let base = MUTATION_BASE;
         let mut cut = cut.min(base.len());

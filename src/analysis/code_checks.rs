@@ -5,14 +5,14 @@
 
 use super::baseline::{push_missing, unresolved_shown, Missing};
 use super::compat::Side;
-use super::usage::{table_key, Entry, SideUsage, Source};
+use super::usage::{find_table, schema_name_of, table_key, Entry, SideUsage, Source};
 use crate::code;
 use crate::rules;
 use crate::schema::Schema;
 use crate::span::Span;
 
 pub use super::baseline::{migration_tool_table, Baseline};
-use crate::sql::ir::{DmlKind, Name, Op};
+use crate::sql::ir::{DmlKind, Op};
 use crate::verdict::{Finding, Severity, Verdict};
 use std::collections::BTreeSet;
 
@@ -30,8 +30,7 @@ fn is_system(table: &str) -> bool {
 }
 
 pub(super) fn schema_has_table(s: &Schema, t: &str) -> bool {
-    let n = Name::new(t);
-    s.tables.contains_key(&n) || s.views.contains_key(&n)
+    schema_name_of(s, t).is_some()
 }
 
 /// Tables created by the code itself (temporary tables): not schema objects.
@@ -96,11 +95,12 @@ pub fn new_code_findings(
     for e in new.entries.iter().filter(|e| e.source == Source::Orm) {
         // An ORM model selects and inserts every field it declares.
         let r = &rules::NEW_CODE_USES_MISSING_SCHEMA;
-        let Some(t) = e.usage.tables.first().map(|t| table_key(t)) else {
+        let Some(raw) = e.usage.tables.first() else {
             continue;
         };
+        let t = table_key(raw);
         let n = outside.len();
-        match after.tables.get(&Name::new(&t)) {
+        match find_table(after, raw) {
             None if !schema_has_table(after, &t) && !is_system(&t) => push_missing(
                 &mut out,
                 &mut outside,
@@ -148,7 +148,7 @@ pub fn new_code_findings(
         let mut all_known = true;
         for t in &u.tables {
             let k = table_key(t);
-            if after.tables.contains_key(&Name::new(&k)) {
+            if find_table(after, t).is_some() {
                 continue;
             }
             all_known = false;
@@ -284,7 +284,7 @@ fn insert_problems(u: &code::Usage, schema: &Schema, must_match: bool) -> Vec<In
         return out;
     };
     let k = table_key(&ins.table);
-    let Some(table) = schema.tables.get(&Name::new(&k)) else {
+    let Some(table) = find_table(schema, &ins.table) else {
         return out;
     };
     // The old code's problems are only compared by key, never shown.

@@ -12,11 +12,11 @@
 //! Pure: no IO; everything comes in as scan results.
 
 use super::compat::{AssumedUsage, Side, Site, Usage};
-use crate::code::{self, CodeQuery, DynamicSql, OrmUsage, ScanResult};
-use crate::schema::Schema;
+use crate::code::{self, builders, CodeQuery, DynamicSql, OrmUsage, ScanResult};
+use crate::schema::{Schema, Table};
 use crate::span::Span;
 use crate::sql::ir::Name;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Not;
 
 /// Table names as the schema keys them: the default schema
@@ -31,16 +31,60 @@ pub fn table_key(name: &str) -> String {
     n
 }
 
+/// `name` without the default schema (`public.`, `main.`), its case kept.
+fn strip_default_schema(name: &str) -> &str {
+    for prefix in ["public.", "main."] {
+        if name.len() > prefix.len()
+            && name.is_char_boundary(prefix.len())
+            && name[..prefix.len()].eq_ignore_ascii_case(prefix)
+        {
+            return &name[prefix.len()..];
+        }
+    }
+    name
+}
+
+/// A table name for reports: the default schema dropped, the case kept.
+pub fn shown_name(name: &str) -> String {
+    strip_default_schema(name).to_string()
+}
+
+/// The schema's name for a table code names: the exact spelling first
+/// (quoted identifiers keep their case on both sides), then any table
+/// whose name differs only in case (unquoted names fold, and MySQL and
+/// SQLite compare names without case on most systems).
+pub fn schema_name_of(schema: &Schema, name: &str) -> Option<Name> {
+    let bare = strip_default_schema(name);
+    let exact = Name::new(bare);
+    if schema.tables.contains_key(&exact) || schema.views.contains_key(&exact) {
+        return Some(exact);
+    }
+    schema
+        .tables
+        .keys()
+        .chain(schema.views.keys())
+        .find(|k| k.as_str().eq_ignore_ascii_case(bare))
+        .cloned()
+}
+
+/// The table code names, looked up as [`schema_name_of`] does.
+pub fn find_table<'s>(schema: &'s Schema, name: &str) -> Option<&'s Table> {
+    let bare = strip_default_schema(name);
+    schema.tables.get(&Name::new(bare)).or_else(|| {
+        schema
+            .tables
+            .iter()
+            .find(|(k, _)| k.as_str().eq_ignore_ascii_case(bare))
+            .map(|(_, t)| t)
+    })
+}
+
 /// A schema as the resolver sees it.
 pub struct SchemaCatalog<'a>(pub &'a Schema);
 
 impl code::Catalog for SchemaCatalog<'_> {
     fn columns(&self, table: &str) -> Option<Vec<String>> {
-        let key = Name::new(table_key(table));
-        self.0
-            .tables
-            .get(&key)
-            .map(|t| t.columns.iter().map(|c| c.name.to_lowercase()).collect())
+        find_table(self.0, table).map(|t| t.columns.iter().map(|c| c.name.to_lowercase()).collect())
     }
 }
 
@@ -49,6 +93,8 @@ impl code::Catalog for SchemaCatalog<'_> {
 pub enum Source {
     Code,
     Orm,
+    /// Literal table and column names in a query builder's calls.
+    Builder,
     QueryLog,
 }
 
@@ -112,6 +158,17 @@ pub struct SideUsage {
     pub has_code: bool,
     pub entries: Vec<Entry>,
     pub unknown: Vec<Unknown>,
+    /// Files left out because their SQL is for another database: reason →
+    /// number of files.
+    pub skipped: BTreeMap<String, usize>,
+}
+
+/// One query builder or run-time ORM across a revision's files.
+struct LibraryUse<'a> {
+    first: &'a builders::BuilderUse,
+    files: Vec<&'a str>,
+    /// `None`: any table.
+    tables: Option<BTreeSet<String>>,
 }
 
 impl SideUsage {
@@ -124,9 +181,34 @@ impl SideUsage {
     ) -> SideUsage {
         let catalog = SchemaCatalog(schema);
         let mut side = SideUsage::default();
+        let mut libraries: Vec<LibraryUse> = Vec::new();
         for (path, f) in &scan.files {
             if skip(path) {
                 continue;
+            }
+            if let Some(why) = &f.foreign {
+                *side.skipped.entry(why.clone()).or_default() += 1;
+                continue;
+            }
+            for b in &f.builders {
+                side.add_builder_columns(b);
+                match libraries.iter_mut().find(|l| l.first.library == b.library) {
+                    Some(l) => {
+                        l.files.push(path);
+                        match (&mut l.tables, &b.tables) {
+                            (Some(all), Some(t)) => all.extend(t.iter().map(|t| table_key(t))),
+                            (all, _) => *all = None,
+                        }
+                    }
+                    None => libraries.push(LibraryUse {
+                        first: b,
+                        files: vec![path],
+                        tables: b
+                            .tables
+                            .as_ref()
+                            .map(|t| t.iter().map(|t| table_key(t)).collect()),
+                    }),
+                }
             }
             if code::languages::for_path(path).is_some()
                 || !f.queries.is_empty()
@@ -135,10 +217,45 @@ impl SideUsage {
             {
                 side.has_code = true;
             }
-            side.add_queries(&f.queries, Source::Code, &catalog);
+            match &f.mixed {
+                Some(other) => side.add_mixed_queries(&f.queries, other, &catalog),
+                None => side.add_queries(&f.queries, Source::Code, &catalog),
+            }
             side.add_orm(&f.orm);
             side.add_dynamic(&f.dynamic);
         }
+        // Go package files that use a builder their package imports
+        // elsewhere count for that library.
+        let dir = |p: &str| p.rsplit_once('/').map_or("", |(d, _)| d).to_string();
+        let mut package_of: BTreeMap<String, usize> = BTreeMap::new();
+        for (path, f) in &scan.files {
+            for b in &f.builders {
+                if builders::GO_PACKAGE_BUILDERS.contains(&b.library) {
+                    if let Some(i) = libraries.iter().position(|l| l.first.library == b.library) {
+                        package_of.entry(dir(path)).or_insert(i);
+                    }
+                }
+            }
+        }
+        for (path, f) in &scan.files {
+            let Some(calls) = &f.package_builder_calls else {
+                continue;
+            };
+            if skip(path) || f.foreign.is_some() {
+                continue;
+            }
+            let Some(&i) = package_of.get(&dir(path)) else {
+                continue;
+            };
+            side.add_builder_columns(calls);
+            let l = &mut libraries[i];
+            l.files.push(path);
+            match (&mut l.tables, &calls.tables) {
+                (Some(all), Some(t)) => all.extend(t.iter().map(|t| table_key(t))),
+                (all, _) => *all = None,
+            }
+        }
+        side.add_libraries(libraries, scan);
         for e in &scan.errors {
             side.unknown.push(Unknown {
                 span: None,
@@ -162,6 +279,38 @@ impl SideUsage {
                     usage,
                     sql: q.sql.clone(),
                 });
+            }
+        }
+    }
+
+    /// Queries of a file that also talks to another database: one that
+    /// this schema explains is usage; one naming a table or column the
+    /// schema lacks may be for the other database, so what it touches is
+    /// unknown (never a missing-schema error).
+    fn add_mixed_queries(&mut self, queries: &[CodeQuery], other: &str, catalog: &SchemaCatalog) {
+        for q in queries {
+            for usage in q.usages(catalog) {
+                let explained = usage.unresolved.is_empty()
+                    && usage
+                        .tables
+                        .iter()
+                        .all(|t| code::Catalog::columns(catalog, t).is_some());
+                if explained {
+                    self.entries.push(Entry {
+                        span: q.span.clone(),
+                        source: Source::Code,
+                        usage,
+                        sql: q.sql.clone(),
+                    });
+                } else if !usage.tables.is_empty() {
+                    self.unknown.push(Unknown {
+                        span: Some(q.span.clone()),
+                        tables: usage.tables.iter().map(|t| table_key(t)).collect(),
+                        why: format!(
+                            "a query this schema does not explain, from a file that also holds {other}"
+                        ),
+                    });
+                }
             }
         }
     }
@@ -197,13 +346,110 @@ impl SideUsage {
         }
     }
 
+    /// A builder's literal columns, as usage entries (for the code lines
+    /// findings point at; the tables themselves stay unknown).
+    fn add_builder_columns(&mut self, b: &builders::BuilderUse) {
+        if b.reads.is_empty() && b.writes.is_empty() {
+            return;
+        }
+        let cols = |v: &[(String, String)]| -> Vec<code::ColumnRef> {
+            v.iter()
+                .map(|(t, c)| code::ColumnRef {
+                    table: t.clone(),
+                    column: c.clone(),
+                })
+                .collect()
+        };
+        let mut tables: Vec<String> = b
+            .reads
+            .iter()
+            .chain(&b.writes)
+            .map(|(t, _)| t.clone())
+            .collect();
+        tables.sort();
+        tables.dedup();
+        let mut written: Vec<String> = b.writes.iter().map(|(t, _)| t.clone()).collect();
+        written.sort();
+        written.dedup();
+        self.entries.push(Entry {
+            span: b.span.clone(),
+            source: Source::Builder,
+            usage: code::Usage {
+                tables,
+                written_tables: written,
+                reads: cols(&b.reads),
+                writes: cols(&b.writes),
+                ..code::Usage::default()
+            },
+            sql: String::new(),
+        });
+    }
+
+    /// One unknown per query builder or run-time ORM, naming its files;
+    /// none for an ORM whose model declarations the revision has (they
+    /// count as using every declared column).
+    fn add_libraries(&mut self, libraries: Vec<LibraryUse>, scan: &ScanResult) {
+        for l in libraries {
+            if l.first
+                .covered_by
+                .is_some_and(|o| scan.orm().any(|u| u.orm == o))
+            {
+                continue;
+            }
+            let n = l.files.len();
+            let mut files = l.files[..n.min(5)].join(", ");
+            if n > 5 {
+                files.push_str(&format!(" and {} more", n - 5));
+            }
+            self.unknown.push(Unknown {
+                span: Some(l.first.span.clone()),
+                tables: l
+                    .tables
+                    .map(|t| t.into_iter().collect())
+                    .unwrap_or_default(),
+                why: format!(
+                    "queries built at run time with {} (in {files})",
+                    l.first.library
+                ),
+            });
+        }
+    }
+
+    /// Dynamic SQL counts once per file and table (the first place), or
+    /// once per file when some string there names no table (then it may
+    /// touch any table): a file formatting 200 queries is one unknown.
     fn add_dynamic(&mut self, dynamic: &[DynamicSql]) {
-        for d in dynamic {
+        let why = |d: &DynamicSql, n: usize| {
+            let more = match n {
+                0 | 1 => String::new(),
+                n => format!("; {} such strings in this file", n),
+            };
+            format!("SQL built at run time ({}{more})", d.reason)
+        };
+        if let Some(d) = dynamic.iter().find(|d| d.tables_mentioned.is_empty()) {
             self.unknown.push(Unknown {
                 span: Some(d.span.clone()),
-                tables: d.tables_mentioned.iter().map(|t| table_key(t)).collect(),
-                why: format!("SQL built at run time ({})", d.reason),
+                tables: Vec::new(),
+                why: why(d, dynamic.len()),
             });
+            return;
+        }
+        let mut seen: BTreeSet<String> = BTreeSet::new();
+        for d in dynamic {
+            for t in &d.tables_mentioned {
+                let k = table_key(t);
+                if seen.insert(k.clone()) {
+                    let n = dynamic
+                        .iter()
+                        .filter(|x| x.tables_mentioned.iter().any(|y| table_key(y) == k))
+                        .count();
+                    self.unknown.push(Unknown {
+                        span: Some(d.span.clone()),
+                        tables: vec![k],
+                        why: why(d, n),
+                    });
+                }
+            }
         }
     }
 
@@ -261,16 +507,18 @@ fn key(table: &Name) -> String {
     table_key(table.as_str())
 }
 
-fn describe(e: &Entry, table: &str, column: Option<&str>) -> String {
+/// `key` is the comparison key, `table` the name as the schema spells it.
+fn describe(e: &Entry, key: &str, table: &str, column: Option<&str>) -> String {
     let what = match column {
-        Some(c) if e.writes(table, c) && !e.reads(table, c) => format!("writes {table}.{c}"),
-        Some(c) if e.reads(table, c) => format!("reads {table}.{c}"),
+        Some(c) if e.writes(key, c) && !e.reads(key, c) => format!("writes {table}.{c}"),
+        Some(c) if e.reads(key, c) => format!("reads {table}.{c}"),
         Some(_) => format!("reads every column of {table} (*)"),
-        None if e.writes_table(table) => format!("writes {table}"),
+        None if e.writes_table(key) => format!("writes {table}"),
         None => format!("reads {table}"),
     };
     match e.source {
         Source::Orm => format!("maps {table} in an ORM model (and {what})"),
+        Source::Builder => format!("{what} through a query builder"),
         _ => what,
     }
 }
@@ -376,14 +624,14 @@ impl Usage for CodeUsage<'_> {
         self.side(side)
             .using(&t, column)
             .into_iter()
-            .map(|e| site(e, describe(e, &t, column)))
+            .map(|e| site(e, describe(e, &t, table.as_str(), column)))
             .collect()
     }
     fn old_insert_sites_without(&self, table: &Name, column: &str) -> Vec<Site> {
         let t = key(table);
         self.omitting(&t, column)
             .into_iter()
-            .map(|e| site(e, format!("inserts into {t} without {column}")))
+            .map(|e| site(e, format!("inserts into {table} without {column}")))
             .collect()
     }
     fn old_positional_sites(&self, table: &Name) -> Vec<Site> {
@@ -400,7 +648,7 @@ impl Usage for CodeUsage<'_> {
                     .unwrap_or(0);
                 site(
                     e,
-                    format!("inserts {n} value(s) per row into {t} by position"),
+                    format!("inserts {n} value(s) per row into {table} by position"),
                 )
             })
             .collect()
@@ -411,7 +659,7 @@ impl Usage for CodeUsage<'_> {
             .entries
             .iter()
             .filter(|e| e.source != Source::Orm && e.star(&t))
-            .map(|e| site(e, format!("reads every column of {t} (*)")))
+            .map(|e| site(e, format!("reads every column of {table} (*)")))
             .collect()
     }
     fn old_write_sites(&self, table: &Name) -> Vec<Site> {
@@ -420,7 +668,7 @@ impl Usage for CodeUsage<'_> {
             .entries
             .iter()
             .filter(|e| e.writes_table(&t))
-            .map(|e| site(e, format!("writes {t}")))
+            .map(|e| site(e, format!("writes {table}")))
             .collect()
     }
 }

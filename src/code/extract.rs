@@ -71,6 +71,9 @@ pub fn extract(spec: &'static LangSpec, src: &str, tree: &Tree) -> Extracted {
         let n = cursor.node();
         let f = flag(&n);
         let mut descend = n.is_named() && n.child_count() > 0;
+        if descend && spec.language == Language::Rust && is_rust_test_item(n, src) {
+            descend = false;
+        }
         if f & K_CONST != 0 {
             consts.push(n);
         }
@@ -175,6 +178,32 @@ fn is_jpql(n: Node, src: &str) -> bool {
     false
 }
 
+/// A Rust `mod` under `#[cfg(test)]` or a function under `#[test]` (or
+/// `#[tokio::test]`, `#[sqlx::test]`, …): test code, never sent by the
+/// application (its strings are fixtures, often other databases' SQL).
+fn is_rust_test_item(n: Node, src: &str) -> bool {
+    if !matches!(n.kind(), "mod_item" | "function_item") {
+        return false;
+    }
+    let mut prev = n.prev_named_sibling();
+    while let Some(p) = prev {
+        if p.kind() != "attribute_item" {
+            break;
+        }
+        let text: String = src
+            .get(p.byte_range())
+            .unwrap_or("")
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        if text.contains("cfg(test)") || text == "#[test]" || text.ends_with("::test]") {
+            return true;
+        }
+        prev = p.prev_named_sibling();
+    }
+    false
+}
+
 fn is_table_macro(n: Node, src: &str) -> bool {
     let Some(m) = n.child_by_field_name("macro") else {
         return false;
@@ -208,6 +237,13 @@ mod tests {
             v.contains(&("SELECT id, name FROM users".to_string(), false)),
             "{v:?}"
         );
+    }
+
+    #[test]
+    fn rust_test_code_is_not_read() {
+        let src = "fn live() { q(\"SELECT a FROM t1\") }\n#[cfg(test)]\nmod tests {\n    fn f() { q(\"SELECT a FROM t2\") }\n}\n#[tokio::test]\nasync fn t() { q(\"SELECT a FROM t3\") }\n#[allow(dead_code)]\n#[test]\nfn u() { q(\"SELECT a FROM t4\") }\n";
+        let v = values("a.rs", src);
+        assert_eq!(v, vec![("SELECT a FROM t1".to_string(), false)]);
     }
 
     #[test]

@@ -15,9 +15,11 @@
 //! (a file that does not parse yields what tree-sitter's error recovery
 //! leaves); results are sorted by file and offset, so output is deterministic.
 
+pub mod builders;
 pub mod extract;
 pub mod languages;
 pub mod literal;
+pub mod markers;
 pub mod orm;
 pub mod placeholders;
 pub mod query_log;
@@ -25,6 +27,7 @@ pub mod resolve;
 pub mod select;
 pub mod sql_detect;
 pub mod sql_files;
+pub mod sqlc_config;
 
 pub use languages::Language;
 pub use orm::{Orm, OrmUsage};
@@ -113,6 +116,17 @@ pub struct FileScan {
     pub queries: Vec<CodeQuery>,
     pub dynamic: Vec<DynamicSql>,
     pub orm: Vec<OrmUsage>,
+    /// Query builders and run-time ORMs the file uses.
+    pub builders: Vec<builders::BuilderUse>,
+    /// Go: squirrel/goqu-shaped calls in a file that does not import the
+    /// library (it may use a builder its package declares elsewhere).
+    pub package_builder_calls: Option<builders::BuilderUse>,
+    /// Why this file's SQL is for another database than the one checked
+    /// (then it holds no queries): "Cassandra/ScyllaDB (CQL) code (it uses …)".
+    pub foreign: Option<String>,
+    /// The file speaks to this engine and to another database (what the
+    /// other is): a query the schema does not explain may be for the other.
+    pub mixed: Option<String>,
     pub lines: usize,
 }
 
@@ -199,10 +213,31 @@ pub fn scan_cached(
             Ok((path.to_string(), fs))
         })
         .collect();
+    let sqlc: Vec<sqlc_config::QueriesFor> = tree
+        .files()
+        .iter()
+        .filter(|p| sqlc_config::is_config(p))
+        .filter_map(|p| tree.read_text(p).ok().map(|t| sqlc_config::read(p, &t)))
+        .flatten()
+        .collect();
     let mut out = ScanResult::default();
     for r in results {
         match r {
-            Ok(f) => out.files.push(f),
+            Ok((path, fs)) => {
+                let other = sqlc_config::covering(&sqlc, &path).filter(|q| !q.store.is(engine));
+                match other {
+                    Some(q) if fs.foreign.is_none() => {
+                        let why = format!("{} code (by `engine:` in {})", q.store.name(), q.config);
+                        let fs = FileScan {
+                            foreign: Some(why),
+                            lines: fs.lines,
+                            ..FileScan::default()
+                        };
+                        out.files.push((path, Arc::new(fs)));
+                    }
+                    _ => out.files.push((path, fs)),
+                }
+            }
             Err(e) => out.errors.push(e),
         }
     }
@@ -308,6 +343,10 @@ pub fn scan_file(path: &str, text: &str, engine: Engine) -> FileScan {
         ..FileScan::default()
     };
     if path.ends_with(".prisma") {
+        if let Some(why) = orm::prisma::other_provider(text, engine) {
+            out.foreign = Some(why);
+            return out;
+        }
         out.orm = orm::prisma::read(&file, text);
         return out;
     }
@@ -316,12 +355,45 @@ pub fn scan_file(path: &str, text: &str, engine: Engine) -> FileScan {
         return out;
     }
     if path.ends_with(".sql") {
+        if let Some(why) = markers::foreign(path, Language::Sql, text, engine) {
+            out.foreign = Some(why);
+            return out;
+        }
         out.queries = sql_files::read(&file, text, engine);
         return out;
     }
     let Some(spec) = languages::for_path(path) else {
         return out;
     };
+    let found = markers::find(spec.language, text);
+    match markers::speaks(path, spec.language, text, &found, engine) {
+        markers::Speaks::Foreign(why) => {
+            out.foreign = Some(why);
+            return out;
+        }
+        markers::Speaks::Mixed(why) => out.mixed = Some(why),
+        markers::Speaks::Ours => {}
+    }
+    let mut index = None;
+    if found
+        .iter()
+        .any(|f| matches!(f.marker().meaning, markers::Meaning::Builder { .. }))
+    {
+        let ix = LineIndex::new(text);
+        out.builders = builders::read(&file, spec.language, text, &found, &ix);
+        if out.builders.iter().any(|b| b.covered_by == Some(Orm::Gorm)) {
+            out.orm.extend(orm::gorm::read(&file, text, &ix));
+        }
+        index = Some(ix);
+    }
+    if spec.language == Language::Go
+        && !out
+            .builders
+            .iter()
+            .any(|b| builders::GO_PACKAGE_BUILDERS.contains(&b.library))
+    {
+        out.package_builder_calls = builders::go_package_calls(&file, text);
+    }
     if !worth_parsing(text) {
         return out;
     }
@@ -329,7 +401,7 @@ pub fn scan_file(path: &str, text: &str, engine: Engine) -> FileScan {
         return out;
     };
     let found = extract::extract(spec, text, &tree);
-    let index = LineIndex::new(text);
+    let index = index.unwrap_or_else(|| LineIndex::new(text));
     for c in &found.candidates {
         classify(c, spec.language, engine, text, &index, &file, &mut out);
     }

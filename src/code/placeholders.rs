@@ -1,5 +1,6 @@
 //! Query parameters in every common style — `$1`, `?`, `%s`, `%(name)s`,
-//! `:name`, `@p1`, `#{name}`, `sqlc.arg(name)` — rewritten to the one style
+//! `:name`, `@p1`, `@name::type`, `#{name}`, sqlc's `sqlc.arg(name)`,
+//! `sqlc.narg(name)`, `sqlc.slice(name)` — rewritten to the one style
 //! the engine's parser accepts (`$n` for PostgreSQL, `?` elsewhere), so a
 //! literal written for any driver parses. A small SQL lexer skips quoted
 //! strings, quoted identifiers, dollar-quoted bodies and comments, where
@@ -86,6 +87,15 @@ pub fn normalize(sql: &str, engine: Engine) -> String {
             _ => None,
         };
         match replaced_len {
+            Some(len) if c == b's' && sql[i..].starts_with("sqlc.embed(") => {
+                // `sqlc.embed(t)` selects every column of `t` (sqlc nests
+                // them in one struct): it stands for `t.*`, not a value.
+                out.push_str(&sql[copied..i]);
+                out.push_str(sql[i + 11..i + len - 1].trim());
+                out.push_str(".*");
+                i += len;
+                copied = i;
+            }
             Some(len) => {
                 out.push_str(&sql[copied..i]);
                 param(&mut out);
@@ -230,6 +240,14 @@ mod tests {
         assert_eq!(pg("a = :name AND b::int = @p1"), "a = $1 AND b::int = $2");
         assert_eq!(pg("a = $3 AND c = '?:x'"), "a = $1 AND c = '?:x'");
         assert_eq!(pg("a = #{id} AND b = sqlc.arg(b)"), "a = $1 AND b = $2");
+        assert_eq!(
+            pg("\"id\" = @id::uuid AND b = sqlc.narg('b') AND c IN (sqlc.slice(ids))"),
+            "\"id\" = $1::uuid AND b = $2 AND c IN ($3)"
+        );
+        assert_eq!(
+            pg("SELECT sqlc.embed(users), sqlc.embed( p ) FROM users JOIN p ON true"),
+            "SELECT users.*, p.* FROM users JOIN p ON true"
+        );
         assert_eq!(
             normalize("a = $1 and b = :b -- :c", Engine::Mysql),
             "a = ? and b = ? -- :c"

@@ -140,7 +140,12 @@ impl<'a> Scope<'a> {
     fn cte(&self, name: &str) -> Option<Option<Vec<String>>> {
         let mut s = Some(self);
         while let Some(sc) = s {
-            if let Some((_, cols)) = sc.ctes.iter().rev().find(|(n, _)| n == name) {
+            if let Some((_, cols)) = sc
+                .ctes
+                .iter()
+                .rev()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            {
                 return Some(cols.clone());
             }
             s = sc.parent;
@@ -173,9 +178,12 @@ fn ident(i: &Ident) -> String {
     i.value.to_lowercase()
 }
 
+/// A table's name as written: quoted parts keep their case (as the
+/// schema's replay keeps them), unquoted ones are folded to lower case.
 fn object_name(n: &ObjectName) -> String {
     n.0.iter()
         .map(|p| match p.as_ident() {
+            Some(i) if i.quote_style.is_some() => i.value.clone(),
             Some(i) => ident(i),
             None => p.to_string().to_lowercase(),
         })
@@ -1064,7 +1072,7 @@ fn find_source<'s>(scope: &'s Scope, qual: &str) -> Option<&'s Source> {
             .sources
             .iter()
             .rev()
-            .find(|x| x.name == qual || x.full == qual)
+            .find(|x| x.name.eq_ignore_ascii_case(qual) || x.full.eq_ignore_ascii_case(qual))
         {
             return Some(src);
         }

@@ -51,7 +51,7 @@ pub fn render(r: &CheckReport) -> String {
             })
         })
         .collect();
-    let doc = json!({
+    let mut doc = json!({
         "schema_version": SCHEMA_VERSION,
         "verdict": r.verdict.name(),
         "exit_code": r.verdict.exit_code(),
@@ -66,6 +66,16 @@ pub fn render(r: &CheckReport) -> String {
         "reasons": r.reasons,
         "notes": r.notes,
     });
+    if !r.code_skipped.is_empty() {
+        // Present only when code was left out, so reports of releases
+        // without such code keep their shape.
+        let skipped: Vec<Value> = r
+            .code_skipped
+            .iter()
+            .map(|(side, why, files)| json!({"side": side, "reason": why, "files": files}))
+            .collect();
+        doc["code_skipped"] = Value::Array(skipped);
+    }
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
     s.push('\n');
     s

@@ -4,6 +4,7 @@
 
 pub mod diesel;
 pub mod django;
+pub mod gorm;
 pub mod prisma;
 pub mod rails;
 pub mod sqlalchemy;
@@ -19,6 +20,7 @@ pub enum Orm {
     SqlAlchemy,
     Django,
     Rails,
+    Gorm,
 }
 
 /// A table (and its columns) an ORM declaration maps.

@@ -4,8 +4,30 @@
 //! not columns; their foreign-key scalars are declared separately.
 
 use super::{norm, Orm, OrmUsage};
+use crate::engine::Engine;
 use crate::span::LineIndex;
 use std::sync::Arc;
+
+/// The `datasource` block's `provider` when it is another database than
+/// `engine` (Prisma's providers: postgresql, mysql, sqlite, sqlserver,
+/// mongodb, cockroachdb): why the models are not this schema's.
+pub fn other_provider(text: &str, engine: Engine) -> Option<String> {
+    let start = text.find("datasource ")?;
+    let block = &text[start..];
+    let block = &block[..block.find('}').unwrap_or(block.len())];
+    let line = block
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("provider"))?;
+    let provider = line.split('"').nth(1)?;
+    let ours = match provider {
+        "postgresql" | "postgres" => engine == Engine::Postgres,
+        "mysql" => engine.is_mysql_family(),
+        "sqlite" => engine == Engine::Sqlite,
+        _ => false,
+    };
+    (!ours).then(|| format!("Prisma models for provider \"{provider}\""))
+}
 
 pub fn read(file: &Arc<str>, text: &str) -> Vec<OrmUsage> {
     let index = LineIndex::new(text);
@@ -79,4 +101,22 @@ fn quoted_arg(s: &str) -> Option<String> {
     let a = s.find('"')?;
     let b = s[a + 1..].find('"')?;
     Some(s[a + 1..a + 1 + b].to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn provider_of_another_database() {
+        let pg = "datasource db {\n  provider = \"postgresql\"\n  url = env(\"DATABASE_URL\")\n}\n";
+        assert_eq!(other_provider(pg, Engine::Postgres), None);
+        assert!(other_provider(pg, Engine::Mysql).is_some());
+        let mongo = pg.replace("postgresql", "mongodb");
+        assert!(other_provider(&mongo, Engine::Postgres).is_some_and(|w| w.contains("mongodb")));
+        assert_eq!(
+            other_provider("model User { id Int @id }", Engine::Postgres),
+            None
+        );
+    }
 }
