@@ -28,6 +28,7 @@ pub mod copy;
 pub mod db;
 pub mod engines;
 pub mod journal;
+pub mod mapping;
 pub mod plan;
 pub mod progress;
 pub mod redact;

@@ -3,6 +3,7 @@
 //! feeds, and the text form each side is checksummed in.
 
 use super::db::literal;
+use super::mapping::{fold, ColumnMap};
 use super::{OscError, Result};
 use crate::engine::Engine;
 use std::collections::BTreeMap;
@@ -89,33 +90,30 @@ pub struct PlanInput<'a> {
     pub shadow: &'a [Column],
     pub key: &'a [String],
     pub shadow_key: &'a [String],
-    pub renamed: &'a BTreeMap<String, String>,
-    pub using: &'a BTreeMap<String, String>,
+    /// Which source column feeds each shadow column.
+    pub map: &'a ColumnMap,
 }
 
 pub fn build(i: PlanInput<'_>) -> Result<Plan> {
     let e = i.engine;
     let names = names_for(i.table)?;
-    let src_by_name: BTreeMap<&str, &Column> =
-        i.source.iter().map(|c| (c.name.as_str(), c)).collect();
+    let src_by_name: BTreeMap<String, &Column> =
+        i.source.iter().map(|c| (fold(e, &c.name), c)).collect();
     let key: Vec<Column> = i
         .key
         .iter()
         .map(|k| {
             src_by_name
-                .get(k.as_str())
+                .get(&fold(e, k))
                 .map(|c| (*c).clone())
                 .ok_or_else(|| OscError::Failed(format!("key column {k} not found")))
         })
         .collect::<Result<_>>()?;
     // The shadow must be keyed by the same columns (possibly renamed or retyped),
     // or the replay could not find a changed row in it.
-    let mapped_key: Vec<String> = i
-        .shadow_key
-        .iter()
-        .map(|k| i.renamed.get(k).cloned().unwrap_or_else(|| k.clone()))
-        .collect();
-    if mapped_key != i.key {
+    let mapped_key: Vec<Option<String>> = i.shadow_key.iter().map(|k| i.map.source_of(k)).collect();
+    let want: Vec<Option<String>> = i.key.iter().map(|k| Some(fold(e, k))).collect();
+    if mapped_key != want {
         return Err(OscError::Refused(format!(
             "the ALTER changes the key columns ({} -> {}); shipgate osc needs the same primary key on both sides",
             i.key.join(", "),
@@ -139,18 +137,14 @@ pub fn build(i: PlanInput<'_>) -> Result<Plan> {
         verify_dst: vec![],
     };
     for c in i.shadow.iter().filter(|c| c.writable) {
-        let src_name = i
-            .renamed
-            .get(&c.name)
-            .cloned()
-            .unwrap_or_else(|| c.name.clone());
-        let Some(src) = src_by_name.get(src_name.as_str()) else {
-            continue; // a new column: its default fills it
+        // A new column (or one dropped and added again): its default fills it.
+        let Some(src) = i.map.source_of(&c.name).and_then(|s| src_by_name.get(&s)) else {
+            continue;
         };
         if !src.writable {
             continue;
         }
-        let expr = match i.using.get(&c.name) {
+        let expr = match i.map.using(&c.name) {
             Some(u) => format!("({u})"),
             None => e.quote_ident(&src.name),
         };

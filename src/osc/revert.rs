@@ -16,6 +16,7 @@ use super::alter::Alter;
 use super::db::Conn;
 use super::engines::{mysql, postgres};
 use super::journal;
+use super::mapping::ColumnMap;
 use super::plan::{self, Plan, PlanInput};
 use super::progress::Progress;
 use super::runner::{self, Eng, Options};
@@ -62,8 +63,7 @@ async fn reverse_plan(
         shadow: &dst_cols,
         key: &k,
         shadow_key: &dk,
-        renamed: &inverted,
-        using: &BTreeMap::new(),
+        map: &ColumnMap::renames_only(eng.0, &inverted),
     })
 }
 

@@ -141,11 +141,14 @@ pub async fn run(opts: &Options) -> Result<()> {
         }
         return super::sqlite::run(opts).await;
     }
-    let alter = Alter::parse(engine, &opts.statement)?;
+    let mut alter = Alter::parse(engine, &opts.statement)?;
     let eng = Eng(engine);
     let progress = Progress::new(opts.json);
     let mut conn = connect(engine, &opts.url).await?;
     prepare_mysql(&mut conn, &eng, opts).await?;
+    if !eng.pg() {
+        mysql::fold_table_names(&mut conn, &mut alter).await?;
+    }
     let schema = match &alter.schema {
         Some(s) => s.clone(),
         None => eng.schema(&mut conn).await?,

@@ -734,3 +734,99 @@ pub async fn revert_out_of_range_scenario(db: &TestDb, alter: &str) {
         5
     );
 }
+
+/// One parity case: the same table built twice (`t` and its twin
+/// `t_engine`), `ALTER` applied to `t` by `shipgate osc` and to the twin by
+/// the engine itself; then the columns (name, type, nullability, default)
+/// and every row must be equal. `setup` statements use `{t}` for the table
+/// name, `alter` too. Returns osc's output (the run must have succeeded).
+pub async fn osc_matches_engine(db: &TestDb, setup: &[&str], alter: &str) -> Output {
+    let mut c = db.conn().await;
+    for t in ["t", "t_engine"] {
+        for s in setup {
+            c.exec(&s.replace("{t}", t))
+                .await
+                .unwrap_or_else(|e| panic!("{s}: {e}"));
+        }
+    }
+    let out = osc_bg(&db.url, &["--yes", &alter.replace("{t}", "t")]).await;
+    assert!(out.status.success(), "osc failed: {}", text(&out));
+    c.exec(&alter.replace("{t}", "t_engine"))
+        .await
+        .unwrap_or_else(|e| panic!("the engine's own ALTER failed: {e}"));
+    assert_same_table(db, "t", "t_engine").await;
+    out
+}
+
+/// The two tables have the same columns and the same rows (every column,
+/// in a binary-exact text form, sorted).
+pub async fn assert_same_table(db: &TestDb, a: &str, b: &str) {
+    let mut c = db.conn().await;
+    let cols = |t: &str| {
+        match db.kind {
+        Kind::Pg => format!(
+            "SELECT column_name::text, format_type(atttypid, atttypmod), is_nullable::text, coalesce(column_default, ''), \
+             CASE WHEN data_type IN ('bytea') THEN 'bin' ELSE '' END \
+             FROM information_schema.columns JOIN pg_attribute ON attrelid = '{t}'::regclass AND attname = column_name \
+             WHERE table_schema = current_schema() AND table_name = '{t}' ORDER BY ordinal_position"
+        ),
+        Kind::My => format!(
+            "SELECT CAST(column_name AS CHAR), CAST(column_type AS CHAR), CAST(is_nullable AS CHAR), CAST(coalesce(column_default, '') AS CHAR), \
+             CASE WHEN data_type IN ('binary', 'varbinary', 'tinyblob', 'blob', 'mediumblob', 'longblob', 'bit', 'geometry', 'point', \
+             'linestring', 'polygon', 'multipoint', 'multilinestring', 'multipolygon', 'geometrycollection', 'float', 'double') THEN 'bin' ELSE '' END \
+             FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = '{t}' ORDER BY ordinal_position"
+        ),
+    }
+    };
+    let ca = c.rows(&cols(a)).await.unwrap();
+    let cb = c.rows(&cols(b)).await.unwrap();
+    assert!(!ca.is_empty(), "table {a} has no columns");
+    assert_eq!(ca, cb, "the columns differ: {a} vs {b}");
+    let sel: Vec<String> = ca
+        .iter()
+        .map(|r| {
+            let name = db.kind.engine().quote_ident(r[0].as_deref().unwrap());
+            let bin = r[4].as_deref() == Some("bin");
+            match db.kind {
+                Kind::Pg => format!("{name}::text"),
+                // Floats widened to double: a float's own text form is rounded.
+                Kind::My if bin && r[1].as_deref().unwrap().starts_with("float") => {
+                    format!("CAST(CAST({name} AS DOUBLE) AS CHAR)")
+                }
+                Kind::My if bin && r[1].as_deref().unwrap().starts_with("double") => {
+                    format!("CAST({name} AS CHAR)")
+                }
+                Kind::My if bin => format!("HEX({name})"),
+                Kind::My => format!("CAST({name} AS CHAR)"),
+            }
+        })
+        .collect();
+    let q = |t: &str| {
+        format!(
+            "SELECT {} FROM {} ORDER BY {}",
+            sel.join(", "),
+            db.kind.engine().quote_ident(t),
+            (1..=sel.len())
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    let ra = c.rows(&q(a)).await.unwrap();
+    let rb = c.rows(&q(b)).await.unwrap();
+    assert!(!ra.is_empty(), "table {a} is empty");
+    if ra != rb {
+        let diff: Vec<String> = ra
+            .iter()
+            .zip(rb.iter())
+            .filter(|(x, y)| x != y)
+            .take(5)
+            .map(|(x, y)| format!("osc={x:?} engine={y:?}"))
+            .collect();
+        panic!(
+            "osc's table differs from the engine's: {} vs {} rows; first differences: {diff:?}",
+            ra.len(),
+            rb.len()
+        );
+    }
+}

@@ -12,6 +12,7 @@ use crate::engine::Engine;
 use crate::osc::alter::Alter;
 use crate::osc::db::{literal, Conn};
 use crate::osc::journal::{Extra, Journal};
+use crate::osc::mapping::ColumnMap;
 use crate::osc::plan::{self, Column, Plan, PlanInput};
 use crate::osc::{OscError, Result};
 
@@ -44,6 +45,18 @@ pub fn lock_sql(schema: &str, table: &str, unlock: bool) -> String {
         // Wait a little: the session of a run killed a moment ago may still hold it.
         format!("SELECT CAST(GET_LOCK({}, 10) AS CHAR)", lit(&name))
     }
+}
+
+/// With `lower_case_table_names` set, the server stores and compares
+/// table and database names in lower case
+/// (<https://mariadb.com/kb/en/identifier-case-sensitivity/>): so do the
+/// names shipgate derives from them (shadow, change table, journal key).
+pub async fn fold_table_names(conn: &mut Conn, alter: &mut Alter) -> Result<()> {
+    if conn.scalar_i64("SELECT @@lower_case_table_names").await? != 0 {
+        alter.table = alter.table.to_lowercase();
+        alter.schema = alter.schema.take().map(|s| s.to_lowercase());
+    }
+    Ok(())
 }
 
 pub async fn current_schema(conn: &mut Conn) -> Result<String> {
@@ -207,8 +220,7 @@ pub async fn plan(conn: &mut Conn, alter: &Alter, statement: &str, schema: &str)
         shadow: &sh,
         key: &k,
         shadow_key: &sk,
-        renamed: &alter.renamed,
-        using: &alter.using,
+        map: &ColumnMap::of(E, alter),
     })
 }
 

@@ -9,6 +9,7 @@ use crate::engine::Engine;
 use crate::osc::alter::Alter;
 use crate::osc::db::{literal, Conn};
 use crate::osc::journal::{Extra, Journal};
+use crate::osc::mapping::ColumnMap;
 use crate::osc::plan::{self, Column, Plan, PlanInput};
 use crate::osc::{OscError, Result};
 
@@ -216,18 +217,12 @@ pub async fn plan(conn: &mut Conn, alter: &Alter, statement: &str, schema: &str)
         .ok_or_else(|| OscError::Refused("no key".into()))?;
     // Before its indexes are rebuilt the shadow has no key: use the source's,
     // through the ALTER's column renames (setup checked they agree).
+    let map = ColumnMap::of(E, alter);
     let sk = match key(conn, schema, &names.shadow).await? {
         Some(sk) => sk,
         None => k
             .iter()
-            .map(|c| {
-                alter
-                    .renamed
-                    .iter()
-                    .find(|(_, old)| *old == c)
-                    .map(|(new, _)| new.clone())
-                    .unwrap_or_else(|| c.clone())
-            })
+            .map(|c| map.target_of(c).unwrap_or_else(|| c.clone()))
             .collect(),
     };
     plan::build(PlanInput {
@@ -239,8 +234,7 @@ pub async fn plan(conn: &mut Conn, alter: &Alter, statement: &str, schema: &str)
         shadow: &sh,
         key: &k,
         shadow_key: &sk,
-        renamed: &alter.renamed,
-        using: &alter.using,
+        map: &map,
     })
 }
 
