@@ -580,6 +580,11 @@ pub async fn corrupted_shadow_scenario(db: &TestDb, alter: &str) {
         "int"
     };
     assert_eq!(column_type(db, "t", "n").await, unchanged, "t was swapped");
+    assert_eq!(
+        triggers_on_t(db).await,
+        Vec::<String>::new(),
+        "capture left on t: {msg}"
+    );
 }
 
 /// `--max-load`: two sessions keep the server over the limit for 3 s; the
@@ -829,4 +834,68 @@ pub async fn assert_same_table(db: &TestDb, a: &str, b: &str) {
             rb.len()
         );
     }
+}
+
+/// Triggers on the live table `t` (shipgate's capture or any other).
+pub async fn triggers_on_t(db: &TestDb) -> Vec<String> {
+    let mut c = db.conn().await;
+    let sql = match db.kind {
+        Kind::Pg => "SELECT tgname::text FROM pg_trigger WHERE tgrelid = 't'::regclass AND NOT tgisinternal ORDER BY 1",
+        Kind::My => "SELECT CAST(trigger_name AS CHAR) FROM information_schema.triggers WHERE event_object_schema = DATABASE() AND event_object_table = 't' ORDER BY 1",
+    };
+    c.rows(sql)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|r| r[0].clone())
+        .collect()
+}
+
+/// The run's server connections are killed mid-copy from another session
+/// (`pg_terminate_backend` / `KILL`): the run must exit non-zero with the
+/// capture triggers already off the live table and say what it left; a
+/// `--resume` is refused, `osc cleanup` removes the rest, and a new run
+/// then migrates the table completely.
+pub async fn killed_connection_scenario(db: &TestDb, alter: &str) {
+    create_table(db, 100_000, "int").await;
+    let child = osc_spawn_piped(&db.url, &["--yes", "--chunk-time", "0.002", alter]);
+    wait_phase(db, "copy").await;
+    let mut c = db.conn().await;
+    let sessions = match db.kind {
+        Kind::Pg => "SELECT pid::text FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        Kind::My => "SELECT CAST(id AS CHAR) FROM information_schema.processlist WHERE db = DATABASE() AND id <> CONNECTION_ID()",
+    };
+    let mut killed = 0;
+    for r in c.rows(sessions).await.unwrap() {
+        let id = r[0].clone().unwrap();
+        let kill = match db.kind {
+            Kind::Pg => format!("SELECT pg_terminate_backend({id})"),
+            Kind::My => format!("KILL {id}"),
+        };
+        if c.exec(&kill).await.is_ok() {
+            killed += 1;
+        }
+    }
+    assert!(killed > 0, "no session of the run was found to kill");
+    let out = child.wait_with_output().unwrap();
+    let msg = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{msg}");
+    assert!(
+        msg.contains("capture triggers were removed") && msg.contains("_sg_new_t"),
+        "the message must say what was left: {msg}"
+    );
+    assert_eq!(triggers_on_t(db).await, Vec::<String>::new(), "{msg}");
+    let unchanged = if db.kind == Kind::Pg {
+        "integer"
+    } else {
+        "int"
+    };
+    assert_eq!(column_type(db, "t", "n").await, unchanged, "t was swapped");
+    let again = osc(&db.url, &["--yes", "--resume", alter]);
+    assert_eq!(again.status.code(), Some(2), "{}", text(&again));
+    assert!(text(&again).contains("cleanup"), "{}", text(&again));
+    cleanup_leaves_nothing(db, "t").await;
+    let out = osc(&db.url, &["--yes", alter]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_matches_truth(db, &["id", "n", "s", "k"]).await;
 }

@@ -387,14 +387,20 @@ pub fn capture_objects_sql(p: &Plan) -> Vec<String> {
 }
 
 /// Everything shipgate created for this table, dropped (the old table only if asked).
+/// Takes the capture trigger off the live table.
+pub fn capture_off_sql(schema: &str, table: &str) -> String {
+    let n = plan::names_for(table).expect("names were valid at setup");
+    format!(
+        "DROP TRIGGER IF EXISTS {} ON {}",
+        q(&format!("{}_trg", n.changes)),
+        qt(schema, table)
+    )
+}
+
 pub fn teardown_sql(schema: &str, table: &str, drop_old: bool) -> Vec<String> {
     let n = plan::names_for(table).expect("names were valid at setup");
     let mut v = vec![
-        format!(
-            "DROP TRIGGER IF EXISTS {} ON {}",
-            q(&format!("{}_trg", n.changes)),
-            qt(schema, table)
-        ),
+        capture_off_sql(schema, table),
         format!(
             "DROP TRIGGER IF EXISTS {} ON {}",
             q(&format!("{}_trg", n.changes)),
