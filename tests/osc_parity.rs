@@ -122,3 +122,135 @@ async fn parity_pg_rename_column_carries_values() {
     )
     .await;
 }
+
+/// A row whose AUTO_INCREMENT key is 0 keeps it (the copy session has
+/// NO_AUTO_VALUE_ON_ZERO; without it the row is renumbered).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parity_mysql_auto_increment_zero_stays_zero() {
+    let Some(db) = fresh(Kind::My, "aizero").await else {
+        return;
+    };
+    osc_matches_engine(
+        &db,
+        &[
+            "SET SESSION sql_mode = CONCAT(@@sql_mode, ',NO_AUTO_VALUE_ON_ZERO')",
+            "CREATE TABLE {t} (id int NOT NULL AUTO_INCREMENT PRIMARY KEY, s varchar(20))",
+            "INSERT INTO {t} VALUES (0, 'zero'), (1, 'one'), (7, 'seven')",
+        ],
+        "ALTER TABLE {t} MODIFY s varchar(40) NOT NULL DEFAULT ''",
+    )
+    .await;
+    let mut c = db.conn().await;
+    assert_eq!(
+        c.scalar("SELECT s FROM t WHERE id = 0").await.unwrap(),
+        Some("zero".into())
+    );
+    db.drop_db().await;
+}
+
+/// Zero dates (and zero parts in dates) the table holds are copied as
+/// they are; TIMESTAMP values keep their instant.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parity_mysql_zero_dates_and_timestamps_are_copied_as_they_are() {
+    case(
+        Kind::My,
+        "zerodate",
+        &[
+            "CREATE TABLE {t} (id int primary key, d date, dt datetime, ts timestamp NULL, ts3 timestamp(3) NULL)",
+            "INSERT INTO {t} VALUES (1, '0000-00-00', '0000-00-00 00:00:00', '0000-00-00 00:00:00', NULL), \
+             (2, '2020-00-15', '2020-03-00 10:00:00', '2021-03-28 01:30:00', '2021-10-31 02:30:00.123'), \
+             (3, '1999-12-31', '2038-01-19 03:14:07', '2038-01-19 03:14:07', '1970-01-01 00:00:01.5')",
+        ],
+        "ALTER TABLE {t} MODIFY ts3 timestamp(6) NULL, MODIFY dt datetime(3), ADD COLUMN z int",
+    )
+    .await;
+}
+
+/// DATETIME into TIMESTAMP reads the session's zone: osc's copy must use
+/// the server's, as the engine's own ALTER does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parity_mysql_datetime_to_timestamp_uses_the_server_zone() {
+    case(
+        Kind::My,
+        "dt2ts",
+        &[
+            "CREATE TABLE {t} (id int primary key, dt datetime)",
+            "INSERT INTO {t} VALUES (1, '2021-03-28 02:30:00'), (2, '2020-06-01 12:00:00'), (3, NULL)",
+        ],
+        "ALTER TABLE {t} MODIFY dt timestamp NULL",
+    )
+    .await;
+}
+
+/// A binary key whose bytes are no valid UTF-8, over several chunks: chunk
+/// bounds travel as hex, not as (lossy) text.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parity_mysql_binary_key_survives_chunking() {
+    case(
+        Kind::My,
+        "binkey",
+        &[
+            "CREATE TABLE {t} (k varbinary(20) primary key, v int)",
+            "INSERT INTO {t} SELECT UNHEX(SHA1(seq)), seq FROM seq_1_to_12000",
+        ],
+        "ALTER TABLE {t} ADD COLUMN z int DEFAULT 1, MODIFY v bigint",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parity_pg_bytea_key_survives_chunking() {
+    case(
+        Kind::Pg,
+        "binkey",
+        &[
+            "CREATE TABLE {t} (k bytea primary key, v int)",
+            "INSERT INTO {t} SELECT decode(md5(g::text), 'hex'), g FROM generate_series(1, 12000) g",
+        ],
+        "ALTER TABLE {t} ADD COLUMN z int DEFAULT 1, ALTER COLUMN v TYPE bigint",
+    )
+    .await;
+}
+
+/// Types whose text form is missing (spatial) or lossy (bytes, bits,
+/// floats), and conversions verification must see through (DECIMAL
+/// scale, float to double, ENUM/SET members, BINARY padding).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parity_mysql_every_type_copies_and_verifies() {
+    case(
+        Kind::My,
+        "types",
+        &[
+            "CREATE TABLE {t} (id int primary key, g geometry, p point NOT NULL, j json, b blob, vb varbinary(10), \
+             bt bit(8), e enum('a','b','c'), st set('x','y','z'), d decimal(10,4), f float, db double, bn binary(4), c varchar(10))",
+            "INSERT INTO {t} VALUES \
+             (1, ST_GeomFromText('LINESTRING(0 0,1 1,2 5)'), POINT(1.5, -2), '{\"a\": [1, 2.50, null]}', X'00FF10', X'C328', b'10100101', 'b', 'x,z', 12.3456, 1.1, 0.1, X'6162', 'ab '), \
+             (2, NULL, POINT(0, 0), NULL, NULL, NULL, NULL, NULL, '', -0.0001, -3.4e38, 1e308, NULL, NULL), \
+             (3, ST_GeomFromText('POLYGON((0 0,0 3,3 3,0 0))'), POINT(1e10, 1e-10), '[]', X'', X'', b'0', 'c', 'x,y,z', 99999.9999, 3.14159, -2.5e-300, X'00000000', '')",
+        ],
+        "ALTER TABLE {t} MODIFY d decimal(12,2), MODIFY f double, MODIFY e enum('c','b','a','d'), \
+         MODIFY st set('z','y','x'), MODIFY bt bit(16), MODIFY vb varbinary(20), MODIFY bn binary(6), MODIFY c char(12), \
+         MODIFY db double NOT NULL DEFAULT 0, ADD COLUMN z int",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parity_pg_every_type_copies_and_verifies() {
+    case(
+        Kind::Pg,
+        "types",
+        &[
+            "DO $$ BEGIN CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy'); EXCEPTION WHEN duplicate_object THEN NULL; END $$",
+            "CREATE TABLE {t} (id int primary key, p point, j json, jb jsonb, b bytea, bt bit(8), vb varbit(10), \
+             e mood, d numeric(10,4), f real, db double precision, ts timestamptz, a int[])",
+            "INSERT INTO {t} VALUES \
+             (1, point(1.5, -2), '{\"a\": [1, 2.50, null]}', '{\"b\": 1}', '\\x00ff10', B'10100101', B'101', 'ok', 12.3456, 1.1, 0.1, '2021-03-28 02:30:00+02', '{1,2}'), \
+             (2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, -0.0001, -3.4e38, 1e308, NULL, NULL), \
+             (3, point(1e10, 1e-10), '[]', '[]', '\\x', B'00000000', B'', 'happy', 99999.9999, 3.14159, -2.5e-300, 'infinity', '{}')",
+        ],
+        "ALTER TABLE {t} ALTER COLUMN d TYPE numeric(12,2), ALTER COLUMN f TYPE double precision, \
+         ALTER COLUMN j TYPE jsonb, ALTER COLUMN bt TYPE bit varying(16), ALTER COLUMN ts TYPE timestamp, ADD COLUMN z int",
+    )
+    .await;
+}

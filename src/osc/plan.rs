@@ -40,6 +40,9 @@ pub struct Plan {
     /// on PostgreSQL, text forms on MySQL/MariaDB.
     pub verify_src: Vec<String>,
     pub verify_dst: Vec<String>,
+    /// Settings every session that copies or replays runs after the
+    /// engine's own (`mysql::SESSION_SQL`), see [`Plan::tz_note`].
+    pub session_sql: Vec<String>,
 }
 
 /// Prefixes of the objects shipgate creates next to the table.
@@ -135,6 +138,7 @@ pub fn build(i: PlanInput<'_>) -> Result<Plan> {
         copy_exprs: vec![],
         verify_src: vec![],
         verify_dst: vec![],
+        session_sql: vec![],
     };
     for c in i.shadow.iter().filter(|c| c.writable) {
         // A new column (or one dropped and added again): its default fills it.
@@ -155,13 +159,26 @@ pub fn build(i: PlanInput<'_>) -> Result<Plan> {
             plan.verify_src.push(format!("CAST({expr} AS {})", c.ty));
             plan.verify_dst.push(qdst.clone());
         } else {
-            plan.verify_src.push(format!("CAST({expr} AS CHAR)"));
-            plan.verify_dst.push(format!("CAST({qdst} AS CHAR)"));
+            let (vs, vd) = super::engines::mysql::verify_forms(&src.ty, &c.ty, &expr, &qdst);
+            plan.verify_src.push(vs);
+            plan.verify_dst.push(vd);
         }
         plan.copy_cols.push(qdst);
         plan.copy_exprs.push(expr);
+        if e != Engine::Postgres && is_timestamp(&src.ty) != is_timestamp(&c.ty) {
+            plan.session_sql = vec![TZ_AS_SERVER.into()];
+        }
     }
     Ok(plan)
+}
+
+/// MySQL/MariaDB sessions copy in UTC (`mysql::SESSION_SQL`), except when
+/// a column turns from or into a TIMESTAMP: that conversion reads the
+/// session's zone, and the engine's own ALTER would use the server's.
+pub const TZ_AS_SERVER: &str = "SET SESSION time_zone = @@GLOBAL.time_zone";
+
+fn is_timestamp(ty: &str) -> bool {
+    ty.to_ascii_lowercase().starts_with("timestamp")
 }
 
 /// The plan of a revert: rows flow from the migrated table (`i.table`, its
@@ -204,8 +221,29 @@ impl Plan {
         )
     }
 
+    /// MySQL/MariaDB binary key columns travel as hex: their bytes need
+    /// not be valid text in the connection's character set.
+    fn key_is_binary(&self, i: usize) -> bool {
+        let ty = self.key[i].ty.to_ascii_lowercase();
+        self.engine != Engine::Postgres
+            && (ty.starts_with("binary") || ty.starts_with("varbinary") || ty.contains("blob"))
+    }
+
+    /// Key column `i`'s value of `expr` read back as text that
+    /// [`Plan::key_literal`] turns into the same value.
+    pub fn key_text(&self, i: usize, expr: &str) -> String {
+        if self.key_is_binary(i) {
+            format!("HEX({expr})")
+        } else {
+            super::copy::text_of(self, expr)
+        }
+    }
+
     /// One key value as a literal of the key column's type.
     pub fn key_literal(&self, i: usize, v: &str) -> String {
+        if self.key_is_binary(i) {
+            return format!("X'{v}'");
+        }
         let is_int = !v.is_empty()
             && v.trim_start_matches('-')
                 .chars()

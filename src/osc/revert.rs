@@ -183,12 +183,15 @@ async fn revert(
         &entry.statement,
     )
     .await?;
+    for s in &plan.session_sql {
+        conn.exec(s).await?;
+    }
     let t0 = Instant::now();
     progress.event(
         "revert",
         json!({"table": jkey, "back_to": names.old, "undoing": entry.statement}),
     );
-    let verified = runner::replay_and_verify(conn, eng, opts, &plan, progress, None).await?;
+    let verified = runner::replay_and_verify(conn, opts, &plan, progress, None).await?;
     progress.event("verified", verified);
     // The journal entry goes with the swap: the migration is undone.
     let mark = journal.delete_sql(&jkey);

@@ -129,6 +129,15 @@ pub async fn connect(engine: Engine, url: &str) -> Result<Conn> {
     Ok(c)
 }
 
+/// A session for the copy or replay of `plan`, with its settings.
+pub async fn connect_for(plan: &Plan, url: &str) -> Result<Conn> {
+    let mut c = connect(plan.engine, url).await?;
+    for s in &plan.session_sql {
+        c.exec(s).await?;
+    }
+    Ok(c)
+}
+
 pub async fn run(opts: &Options) -> Result<()> {
     let engine = Engine::from_url(&opts.url).ok_or_else(|| {
         OscError::Invalid(format!(
@@ -415,7 +424,7 @@ async fn abandon(
         Ok(false) => err,
         Ok(true) => OscError::Failed(format!(
             "{cause}\n  the run stopped before the cut-over: {schema}.{table} is unchanged and its capture \
-             triggers were removed. Left for inspection: {shadow} (the partial copy) and {changes} \
+             triggers were removed. Left for inspection: {shadow} (the copy so far) and {changes} \
              (keys written during the run); `shipgate osc cleanup --table {schema}.{table}` removes them \
              before a new run (--resume cannot continue a run whose capture is gone)",
             shadow = names.shadow,
@@ -748,6 +757,9 @@ async fn continue_run(
         .await;
     }
     let plan = eng.plan(conn, alter, &opts.statement, schema).await?;
+    for s in &plan.session_sql {
+        conn.exec(s).await?;
+    }
     let started = Instant::now();
     if phase == journal::COPY {
         let total = copy::estimate_rows(conn, &plan).await;
@@ -758,7 +770,7 @@ async fn continue_run(
         progress.start_copy(total as u64, entry.rows_copied.max(0) as u64);
         // A second session copies every other chunk: the server then uses
         // two cores for the copy, as it would for two index builds.
-        let mut peer = connect(eng.0, &opts.url).await?;
+        let mut peer = connect_for(&plan, &opts.url).await?;
         let done = copy::run(
             conn,
             Some(&mut peer),
@@ -814,7 +826,7 @@ async fn continue_run(
         progress.event("indexed", json!({"seconds": t0.elapsed().as_secs_f64()}));
     }
     if phase == journal::INDEXED {
-        let verified = replay_and_verify(conn, eng, opts, &plan, &progress, throttle).await?;
+        let verified = replay_and_verify(conn, opts, &plan, &progress, throttle).await?;
         conn.exec(&journal.set_phase_sql(&jkey, journal::VERIFIED))
             .await?;
         phase = journal::VERIFIED.into();
@@ -880,7 +892,6 @@ async fn continue_run(
 /// of them), and catches up again. Returns the `verified` event's fields.
 pub(super) async fn replay_and_verify(
     conn: &mut Conn,
-    eng: &Eng,
     opts: &Options,
     plan: &Plan,
     progress: &Progress,
@@ -889,7 +900,7 @@ pub(super) async fn replay_and_verify(
     let t0 = Instant::now();
     let n =
         replay::until_caught_up(conn, plan, replay::BATCH, false, Some(progress), throttle).await?;
-    let mut peer = connect(eng.0, &opts.url).await?;
+    let mut peer = connect_for(plan, &opts.url).await?;
     let summary = verify::run(conn, &mut peer, plan).await?;
     drop(peer);
     let m =

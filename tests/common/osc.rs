@@ -585,6 +585,11 @@ pub async fn corrupted_shadow_scenario(db: &TestDb, alter: &str) {
         Vec::<String>::new(),
         "capture left on t: {msg}"
     );
+    assert!(
+        msg.contains(&format!("first difference: key ({victim}), column"))
+            && msg.contains("tampered"),
+        "the message should show the tampered row both ways: {msg}"
+    );
 }
 
 /// `--max-load`: two sessions keep the server over the limit for 3 s; the
