@@ -254,3 +254,114 @@ async fn parity_pg_every_type_copies_and_verifies() {
     )
     .await;
 }
+
+/// Keys: the run tracks rows by a unique key over NOT NULL columns that
+/// exists before and after the ALTER, so the primary key or a unique key
+/// may change around it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parity_mysql_unique_key_swap_without_primary_key() {
+    case(
+        Kind::My,
+        "ukswap",
+        &[
+            "CREATE TABLE {t} (a int NOT NULL, b int NOT NULL, c varchar(10), UNIQUE KEY u1 (a, b))",
+            "INSERT INTO {t} SELECT seq % 100, seq, CONCAT('c', seq) FROM seq_1_to_12000",
+        ],
+        "ALTER TABLE {t} DROP INDEX u1, ADD UNIQUE INDEX u2 (b, a), MODIFY c varchar(20)",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parity_mysql_primary_key_change_rides_on_a_unique_key() {
+    case(
+        Kind::My,
+        "pkchange",
+        &[
+            "CREATE TABLE {t} (id int primary key, u int NOT NULL, v int, UNIQUE KEY uu (u))",
+            "INSERT INTO {t} SELECT seq, 20000 - seq, seq FROM seq_1_to_12000",
+        ],
+        "ALTER TABLE {t} DROP PRIMARY KEY, ADD PRIMARY KEY (u, id)",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parity_pg_primary_key_moves_to_a_unique_column() {
+    case(
+        Kind::Pg,
+        "pkchange",
+        &[
+            "CREATE TABLE {t} (id int primary key, u int NOT NULL, v int, CONSTRAINT {t}_u UNIQUE (u))",
+            "INSERT INTO {t} SELECT g, 20000 - g, g FROM generate_series(1, 12000) g",
+        ],
+        "ALTER TABLE {t} DROP CONSTRAINT {t}_pkey, ADD PRIMARY KEY (u), ADD CONSTRAINT {t}_id UNIQUE (id)",
+    )
+    .await;
+}
+
+/// Without a key common to both shapes the run is refused before
+/// anything is created, naming the keys on each side.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_without_a_common_unique_key_are_refused() {
+    for (kind, alter) in [
+        (
+            Kind::My,
+            "ALTER TABLE t DROP PRIMARY KEY, ADD PRIMARY KEY (v)",
+        ),
+        (
+            Kind::Pg,
+            "ALTER TABLE t DROP CONSTRAINT t_pkey, ADD PRIMARY KEY (v)",
+        ),
+    ] {
+        let Some(db) = fresh(kind, "nokey").await else {
+            continue;
+        };
+        let mut c = db.conn().await;
+        c.exec("CREATE TABLE t (id int primary key, v int NOT NULL)")
+            .await
+            .unwrap();
+        c.exec("INSERT INTO t VALUES (1, 10), (2, 20)")
+            .await
+            .unwrap();
+        let out = osc(&db.url, &["--yes", alter]);
+        let msg = text(&out);
+        assert_eq!(out.status.code(), Some(2), "{msg}");
+        assert!(
+            msg.contains("no unique key over NOT NULL columns exists both before and after")
+                && msg.contains("before: (id)")
+                && msg.contains("after: (v)"),
+            "{msg}"
+        );
+        assert!(
+            leftovers(&db).await.is_empty(),
+            "{:?}",
+            leftovers(&db).await
+        );
+        assert!(triggers_on_t(&db).await.is_empty());
+        db.drop_db().await;
+    }
+}
+
+/// The primary key changes under four writers; rows are tracked by the
+/// unique key on `id` that both shapes have, and the result must equal
+/// the writers' truth table.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn primary_key_change_under_writers() {
+    for (kind, alter) in [
+        (
+            Kind::My,
+            "ALTER TABLE t DROP PRIMARY KEY, ADD PRIMARY KEY (id, k), ADD UNIQUE KEY t_uid (id)",
+        ),
+        (
+            Kind::Pg,
+            "ALTER TABLE t DROP CONSTRAINT t_pkey, ADD PRIMARY KEY (id, k), ADD CONSTRAINT t_uid UNIQUE (id)",
+        ),
+    ] {
+        let Some(db) = fresh(kind, "pkwrite").await else {
+            continue;
+        };
+        alter_under_writers(&db, alter, &["id", "n", "s", "k"]).await;
+        db.drop_db().await;
+    }
+}

@@ -166,6 +166,7 @@ fn check_operation(engine: Engine, op: &AlterTableOperation) -> Result<()> {
         | O::AlterColumn { .. }
         | O::RenameColumn { .. }
         | O::DropConstraint { .. }
+        | O::DropPrimaryKey { .. }
         | O::DropIndex { .. }
         | O::RenameConstraint { .. } => true,
         O::ChangeColumn { .. } | O::ModifyColumn { .. } => engine.is_mysql_family(),

@@ -172,6 +172,81 @@ pub fn build(i: PlanInput<'_>) -> Result<Plan> {
     Ok(plan)
 }
 
+/// The key a run tracks rows by, as (source columns, the same columns as
+/// the shadow names them): the first of the source's keys (primary key
+/// first) whose columns, through the ALTER's renames, are also a unique
+/// key over NOT NULL columns of the shadow. Chunks, replay and
+/// verification all go by it, so the primary key itself may change as long
+/// as such a key exists on both sides. `fixed` (the change table's key
+/// columns, once the capture exists) wins: the shadow's own keys are
+/// dropped during the copy.
+pub fn choose_key(
+    engine: Engine,
+    map: &ColumnMap,
+    source: &[Vec<String>],
+    shadow: &[Vec<String>],
+    fixed: Option<Vec<String>>,
+) -> Result<(Vec<String>, Vec<String>)> {
+    if let Some(k) = fixed {
+        let sk = k
+            .iter()
+            .map(|c| map.target_of(c).unwrap_or_else(|| c.clone()))
+            .collect();
+        return Ok((k, sk));
+    }
+    for k in source {
+        let Some(targets) = k
+            .iter()
+            .map(|c| map.target_of(c))
+            .collect::<Option<Vec<_>>>()
+        else {
+            continue;
+        };
+        let mut want: Vec<&String> = targets.iter().collect();
+        want.sort();
+        for d in shadow {
+            let mut have: Vec<String> = d.iter().map(|c| fold(engine, c)).collect();
+            have.sort();
+            if have.iter().collect::<Vec<_>>() == want {
+                let sk = targets
+                    .iter()
+                    .map(|t| {
+                        d.iter()
+                            .find(|c| fold(engine, c) == *t)
+                            .cloned()
+                            .unwrap_or_else(|| t.clone())
+                    })
+                    .collect();
+                return Ok((k.clone(), sk));
+            }
+        }
+    }
+    let show = |ks: &[Vec<String>]| {
+        if ks.is_empty() {
+            "none".to_string()
+        } else {
+            ks.iter()
+                .map(|k| format!("({})", k.join(", ")))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    };
+    Err(OscError::Refused(format!(
+        "no unique key over NOT NULL columns exists both before and after the ALTER (before: {}; after: {}); \
+         shipgate osc copies, replays and verifies rows by such a key",
+        show(source),
+        show(shadow)
+    )))
+}
+
+/// The key columns recorded by a change table: all but its own.
+pub fn key_of_changes(cols: Vec<Column>) -> Vec<String> {
+    cols.into_iter()
+        .map(|c| c.name)
+        .filter(|n| n != "_sg_seq" && n != "op")
+        .collect()
+}
+
 /// MySQL/MariaDB sessions copy in UTC (`mysql::SESSION_SQL`), except when
 /// a column turns from or into a TIMESTAMP: that conversion reads the
 /// session's zone, and the engine's own ALTER would use the server's.

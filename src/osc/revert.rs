@@ -45,15 +45,14 @@ async fn reverse_plan(
         .collect();
     let src_cols = eng.columns(conn, schema, src).await?;
     let dst_cols = eng.columns(conn, schema, dst).await?;
-    let no_key = |t: &str| OscError::Failed(format!("{schema}.{t} has no primary key"));
-    let k = eng
-        .key(conn, schema, src)
-        .await?
-        .ok_or_else(|| no_key(src))?;
-    let dk = eng
-        .key(conn, schema, dst)
-        .await?
-        .ok_or_else(|| no_key(dst))?;
+    let map = ColumnMap::renames_only(eng.0, &inverted);
+    let (k, dk) = plan::choose_key(
+        eng.0,
+        &map,
+        &eng.unique_keys(conn, schema, src).await?,
+        &eng.unique_keys(conn, schema, dst).await?,
+        None,
+    )?;
     plan::reverse(PlanInput {
         engine: eng.0,
         statement,
@@ -63,7 +62,7 @@ async fn reverse_plan(
         shadow: &dst_cols,
         key: &k,
         shadow_key: &dk,
-        map: &ColumnMap::renames_only(eng.0, &inverted),
+        map: &map,
     })
 }
 

@@ -55,11 +55,16 @@ impl Eng {
             mysql::columns(c, s, t).await
         }
     }
-    pub(super) async fn key(&self, c: &mut Conn, s: &str, t: &str) -> Result<Option<Vec<String>>> {
+    pub(super) async fn unique_keys(
+        &self,
+        c: &mut Conn,
+        s: &str,
+        t: &str,
+    ) -> Result<Vec<Vec<String>>> {
         if self.pg() {
-            postgres::key(c, s, t).await
+            postgres::unique_keys(c, s, t).await
         } else {
-            mysql::key(c, s, t).await
+            mysql::unique_keys(c, s, t).await
         }
     }
     pub(super) async fn schema(&self, c: &mut Conn) -> Result<String> {
@@ -514,9 +519,7 @@ async fn setup(
                 s
             };
             conn.exec(&run(journal.create_sql(), &mut log)).await?;
-            for s in postgres::shadow_sql(alter, schema)? {
-                conn.exec(&run(s, &mut log)).await?;
-            }
+            log.extend(postgres::create_shadow(conn, alter, schema).await?);
             let plan = postgres::plan(conn, alter, &opts.statement, schema).await?;
             let (drops, extra) = postgres::defer_indexes(conn, &plan).await?;
             for s in drops.into_iter().chain(postgres::capture_sql(&plan)) {

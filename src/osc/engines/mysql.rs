@@ -136,6 +136,12 @@ async fn indexes(
 }
 
 pub async fn key(conn: &mut Conn, schema: &str, t: &str) -> Result<Option<Vec<String>>> {
+    Ok(unique_keys(conn, schema, t).await?.into_iter().next())
+}
+
+/// Every key that identifies a row: the primary key first, then each
+/// unique index over whole (not prefixed) NOT NULL columns.
+pub async fn unique_keys(conn: &mut Conn, schema: &str, t: &str) -> Result<Vec<Vec<String>>> {
     let cols = conn
         .rows(&format!("SHOW FULL COLUMNS FROM {}", qt(schema, t)))
         .await?;
@@ -143,14 +149,13 @@ pub async fn key(conn: &mut Conn, schema: &str, t: &str) -> Result<Option<Vec<St
         cols.iter()
             .any(|r| r[0].as_deref() == Some(c) && r[3].as_deref() == Some("NO"))
     };
-    let idx = indexes(conn, schema, t).await?;
-    if let Some(pk) = idx.iter().find(|i| i.0 == "PRIMARY") {
-        return Ok(Some(pk.3.iter().map(|c| c.0.clone()).collect()));
-    }
+    let mut idx = indexes(conn, schema, t).await?;
+    idx.sort_by_key(|i| i.0 != "PRIMARY");
     Ok(idx
         .iter()
-        .find(|i| i.1 && i.3.iter().all(|c| c.1.is_none() && notnull(&c.0)))
-        .map(|i| i.3.iter().map(|c| c.0.clone()).collect()))
+        .filter(|i| i.1 && i.3.iter().all(|c| c.1.is_none() && notnull(&c.0)))
+        .map(|i| i.3.iter().map(|c| c.0.clone()).collect())
+        .collect())
 }
 
 pub async fn refusals(conn: &mut Conn, schema: &str, t: &str) -> Result<Vec<String>> {
@@ -215,12 +220,15 @@ pub async fn plan(conn: &mut Conn, alter: &Alter, statement: &str, schema: &str)
     let names = plan::names_for(&alter.table)?;
     let src = columns(conn, schema, &alter.table).await?;
     let sh = columns(conn, schema, &names.shadow).await?;
-    let k = key(conn, schema, &alter.table)
-        .await?
-        .ok_or_else(|| OscError::Refused("no key".into()))?;
-    let sk = key(conn, schema, &names.shadow).await?.ok_or_else(|| {
-        OscError::Refused("the ALTER leaves the new table without a primary key".into())
-    })?;
+    let map = ColumnMap::of(E, alter);
+    let fixed = change_key(conn, schema, &names.changes).await?;
+    let (k, sk) = plan::choose_key(
+        E,
+        &map,
+        &unique_keys(conn, schema, &alter.table).await?,
+        &unique_keys(conn, schema, &names.shadow).await?,
+        fixed,
+    )?;
     plan::build(PlanInput {
         engine: E,
         statement,
@@ -230,7 +238,7 @@ pub async fn plan(conn: &mut Conn, alter: &Alter, statement: &str, schema: &str)
         shadow: &sh,
         key: &k,
         shadow_key: &sk,
-        map: &ColumnMap::of(E, alter),
+        map: &map,
     })
 }
 
@@ -350,6 +358,20 @@ fn set_members(ty: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// The key columns of an existing change table (None: there is none).
+pub async fn change_key(
+    conn: &mut Conn,
+    schema: &str,
+    changes: &str,
+) -> Result<Option<Vec<String>>> {
+    if !table_exists(conn, schema, changes).await? {
+        return Ok(None);
+    }
+    Ok(Some(plan::key_of_changes(
+        columns(conn, schema, changes).await?,
+    )))
 }
 
 pub fn shadow_sql(alter: &Alter, schema: &str) -> Result<Vec<String>> {
