@@ -13,7 +13,8 @@
 //! an upsert that could swallow a unique-key violation). Whatever a chunk
 //! copied from an older snapshot is therefore overwritten by the replay.
 //!
-//! Code map: `alter` reads and retargets the statement; `db` is the thin SQL
+//! Code map: `alter` reads and retargets the statement; `mapping` says
+//! which source column feeds each new one; `db` is the thin SQL
 //! connection; `plan` holds the names and SQL fragments; `engines/*` hold
 //! the engine-specific introspection, setup and cut-over; `copy`, `replay`,
 //! `verify` are the engine-neutral loops; `throttle` pauses them under
