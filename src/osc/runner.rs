@@ -406,6 +406,11 @@ async fn abandon(
         if !phase.as_deref().is_some_and(|p| before_swap.contains(&p)) {
             return Ok(false);
         }
+        // A MySQL RENAME commits on its own: a run that died between the
+        // swap and its journal write has swapped (`--resume` finishes it).
+        if !eng.exists(&mut c, schema, &names.shadow).await? {
+            return Ok(false);
+        }
         c.exec(&if eng.pg() {
             postgres::lock_timeout_sql(Duration::from_secs(5), false)
         } else {
