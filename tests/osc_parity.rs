@@ -365,3 +365,20 @@ async fn primary_key_change_under_writers() {
         db.drop_db().await;
     }
 }
+
+/// The AUTO_INCREMENT column's only index becomes a unique key: it must
+/// stay on the shadow during the copy (MariaDB error 1075 otherwise), and
+/// rows are tracked by it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parity_mysql_primary_key_to_unique_on_the_auto_increment_column() {
+    case(
+        Kind::My,
+        "pk2uk",
+        &[
+            "CREATE TABLE {t} (id int auto_increment, i int not null, s varchar(10), primary key (id), key (i))",
+            "INSERT INTO {t} (i, s) SELECT seq % 7, CONCAT('s', seq) FROM seq_1_to_9000",
+        ],
+        "ALTER TABLE {t} DROP PRIMARY KEY, ADD UNIQUE KEY (id)",
+    )
+    .await;
+}

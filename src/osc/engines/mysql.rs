@@ -108,6 +108,28 @@ pub async fn columns(conn: &mut Conn, schema: &str, t: &str) -> Result<Vec<Colum
         .collect())
 }
 
+/// Columns whose SHOW COLUMNS `Extra` mentions `what` (lower case).
+async fn columns_with_extra(
+    conn: &mut Conn,
+    schema: &str,
+    t: &str,
+    what: &str,
+) -> Result<Vec<String>> {
+    let rows = conn
+        .rows(&format!("SHOW FULL COLUMNS FROM {}", qt(schema, t)))
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|r| {
+            r.get(6)
+                .cloned()
+                .flatten()
+                .is_some_and(|e| e.to_ascii_lowercase().contains(what))
+        })
+        .filter_map(|r| r[0].clone())
+        .collect())
+}
+
 /// SHOW INDEX rows grouped by index: (name, unique, type, [(column, sub_part, desc)]).
 type IndexCols = Vec<(String, Option<String>, bool)>;
 async fn indexes(
@@ -390,10 +412,20 @@ pub fn shadow_sql(alter: &Alter, schema: &str) -> Result<Vec<String>> {
 /// copy and go back on in one ALTER afterwards.
 pub async fn defer_indexes(conn: &mut Conn, p: &Plan) -> Result<(Vec<String>, Extra)> {
     let idx = indexes(conn, &p.schema, &p.shadow).await?;
+    // The AUTO_INCREMENT column must lead some index at all times
+    // (error 1075): the first index it leads stays.
+    let auto = columns_with_extra(conn, &p.schema, &p.shadow, "auto_increment").await?;
+    let keep = idx
+        .iter()
+        .find(|i| {
+            i.3.first()
+                .is_some_and(|c| auto.iter().any(|a| a.eq_ignore_ascii_case(&c.0)))
+        })
+        .map(|i| i.0.clone());
     let mut drops = vec![];
     let mut adds = vec![];
     for (name, unique, ty, cols) in idx {
-        if name == "PRIMARY" || ty != "BTREE" {
+        if name == "PRIMARY" || ty != "BTREE" || keep.as_ref() == Some(&name) {
             continue;
         }
         let parts: Vec<String> = cols
