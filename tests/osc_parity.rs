@@ -382,3 +382,51 @@ async fn parity_mysql_primary_key_to_unique_on_the_auto_increment_column() {
     )
     .await;
 }
+
+/// PostgreSQL: a constraint named by the table's name is found on the
+/// shadow (whose copy of it LIKE named after the shadow).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parity_pg_drop_constraint_by_the_tables_name() {
+    case(
+        Kind::Pg,
+        "dropcon",
+        &[
+            "CREATE TABLE {t} (id int primary key, u int NOT NULL UNIQUE, c int CONSTRAINT {t}_c_pos CHECK (c > 0))",
+            "INSERT INTO {t} SELECT g, g, g FROM generate_series(1, 100) g",
+        ],
+        "ALTER TABLE {t} DROP CONSTRAINT {t}_u_key, DROP CONSTRAINT {t}_c_pos, ADD COLUMN z int",
+    )
+    .await;
+}
+
+/// PostgreSQL: dropping a foreign key is refused up front with the
+/// cheaper way to do it, and nothing is left behind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pg_drop_foreign_key_is_refused_with_the_alternative() {
+    let Some(db) = fresh(Kind::Pg, "dropfk").await else {
+        return;
+    };
+    let mut c = db.conn().await;
+    for s in [
+        "CREATE TABLE p (id int PRIMARY KEY)",
+        "INSERT INTO p SELECT generate_series(1, 10)",
+        "CREATE TABLE t (id int PRIMARY KEY, p_id int CONSTRAINT t_p_fk REFERENCES p (id))",
+        "INSERT INTO t SELECT g, g FROM generate_series(1, 10) g",
+    ] {
+        c.exec(s).await.unwrap();
+    }
+    let out = osc(&db.url, &["--yes", "ALTER TABLE t DROP CONSTRAINT t_p_fk"]);
+    let msg = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{msg}");
+    assert!(
+        msg.contains("drops a foreign key") && msg.contains("t_p_fk"),
+        "{msg}"
+    );
+    assert!(
+        leftovers(&db).await.is_empty(),
+        "{:?}",
+        leftovers(&db).await
+    );
+    assert!(triggers_on_t(&db).await.is_empty());
+    db.drop_db().await;
+}

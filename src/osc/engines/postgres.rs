@@ -11,7 +11,7 @@ use crate::osc::db::{literal, Conn};
 use crate::osc::journal::{Extra, Journal};
 use crate::osc::mapping::ColumnMap;
 use crate::osc::plan::{self, Column, Plan, PlanInput};
-use crate::osc::Result;
+use crate::osc::{OscError, Result};
 
 const E: Engine = Engine::Postgres;
 
@@ -282,6 +282,28 @@ pub async fn create_shadow(conn: &mut Conn, alter: &Alter, schema: &str) -> Resu
                 c[0].clone().unwrap_or_default(),
                 d[0].clone().unwrap_or_default(),
             );
+        }
+    }
+    // LIKE copies no foreign keys: the shadow gets the table's after the
+    // copy, read from the table itself, so dropping one cannot be carried.
+    let fks: Vec<String> = conn
+        .rows(&format!(
+            "SELECT conname FROM pg_constraint WHERE conrelid = {} AND contype = 'f'",
+            reg(schema, &alter.table)
+        ))
+        .await?
+        .into_iter()
+        .filter_map(|r| r[0].clone())
+        .collect();
+    for op in &alter.stmt.operations {
+        if let sqlparser::ast::AlterTableOperation::DropConstraint { name, .. } = op {
+            let n = crate::osc::alter::ident_name(E, name);
+            if fks.contains(&n) {
+                return Err(OscError::Refused(format!(
+                    "DROP CONSTRAINT {n} drops a foreign key, which shipgate osc does not carry to the new table; \
+                     drop it first with a plain ALTER TABLE (no rewrite, a short lock), then run the rest"
+                )));
+            }
         }
     }
     let mut alter = alter.clone();
