@@ -343,3 +343,12 @@ async fn osc_mysql_cutover_waits_while_the_rename_waits_for_the_shadow() {
     assert_matches_truth(&db, &["id", "n", "s", "k"]).await;
     db.drop_db().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn osc_mysql_killed_connection_mid_copy_leaves_no_trigger() {
+    let Some(db) = fresh(K, "kill").await else {
+        return;
+    };
+    killed_connection_scenario(&db, "ALTER TABLE t MODIFY n BIGINT NOT NULL").await;
+    db.drop_db().await;
+}

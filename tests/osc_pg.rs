@@ -471,3 +471,12 @@ async fn osc_pg_max_replica_lag_waits_for_a_paused_standby() {
     assert_eq!(column_type(&db, "t", "z").await, "integer");
     db.drop_db().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn osc_pg_killed_connection_mid_copy_leaves_no_trigger() {
+    let Some(db) = fresh(K, "kill").await else {
+        return;
+    };
+    killed_connection_scenario(&db, "ALTER TABLE t ALTER COLUMN n TYPE bigint").await;
+    db.drop_db().await;
+}

@@ -151,3 +151,31 @@ async fn osc_sqlite_foreign_key_violation_rolls_back() {
     let out = osc(&url, &["--yes", "DROP TABLE p"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
 }
+
+/// As on the servers: a column dropped and added again under its name is
+/// new (its default, never the old values), and names compare without
+/// case, so a rename spelt in another case still carries the values.
+#[tokio::test]
+async fn osc_sqlite_drop_and_add_is_new_and_names_ignore_case() {
+    let (_dir, url, mut c) = setup().await;
+    let before = q(&mut c, "SELECT s FROM p ORDER BY id").await;
+    let out = osc(
+        &url,
+        &[
+            "--yes",
+            "ALTER TABLE p DROP COLUMN s, ADD COLUMN s TEXT NOT NULL DEFAULT 'fresh'",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let got = q(&mut c, "SELECT DISTINCT s FROM p").await;
+    assert_eq!(got, ["fresh"], "old values leaked into the new column");
+    ex(&mut c, "UPDATE p SET s = 'v' || id").await;
+    let before_rename = q(&mut c, "SELECT s FROM p ORDER BY id").await;
+    assert_eq!(before.len(), before_rename.len());
+    let out = osc(&url, &["--yes", "ALTER TABLE p RENAME COLUMN S TO s2"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        q(&mut c, "SELECT s2 FROM p ORDER BY id").await,
+        before_rename
+    );
+}

@@ -272,13 +272,13 @@ fn check_operation(engine: Engine, op: &AlterTableOperation) -> Result<()> {
         | O::AlterColumn { .. }
         | O::RenameColumn { .. }
         | O::DropConstraint { .. }
+        | O::DropPrimaryKey { .. }
         | O::DropIndex { .. }
         | O::RenameConstraint { .. } => true,
         O::ChangeColumn { .. }
         | O::ModifyColumn { .. }
         | O::AutoIncrement { .. }
-        | O::DropForeignKey { .. }
-        | O::DropPrimaryKey { .. } => engine.is_mysql_family(),
+        | O::DropForeignKey { .. } => engine.is_mysql_family(),
         // Storage parameters (`SET (fillfactor = 70)`): set on the shadow.
         O::SetOptionsParens { .. } | O::ResetOptions { .. } => engine == Engine::Postgres,
         O::AddConstraint { constraint, .. } => {

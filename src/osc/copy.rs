@@ -56,7 +56,7 @@ pub async fn chunk_end_within(
         .key
         .iter()
         .enumerate()
-        .map(|(i, k)| format!("{} AS _sg_k{i}", text_of(plan, &plan.q(&k.name))))
+        .map(|(i, k)| format!("{} AS _sg_k{i}", plan.key_text(i, &plan.q(&k.name))))
         .collect();
     let sql = format!(
         "SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT 1 OFFSET {}",

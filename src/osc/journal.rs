@@ -16,6 +16,9 @@ pub const INDEXED: &str = "indexed";
 pub const VERIFIED: &str = "verified";
 pub const CUTOVER_DONE: &str = "cutover-done";
 pub const DONE: &str = "done";
+/// A run that failed before the cut-over and took its capture off the
+/// table: the shadow and change table wait for `osc cleanup`.
+pub const FAILED: &str = "failed";
 
 #[derive(Debug, Clone)]
 pub struct Entry {

@@ -14,8 +14,9 @@
 //! copied from an older snapshot is therefore overwritten by the replay.
 //!
 //! Code map: `alter` reads and retargets the statement (with `sql::clauses`
-//! for the MySQL forms sqlparser cannot read); `oracle` checks the copy's mapping
-//! against the engine's own ALTER on a sample; `db` is the thin SQL
+//! for the MySQL forms sqlparser cannot read); `mapping` says which source
+//! column feeds each new one; `oracle` checks the copy's mapping against the
+//! engine's own ALTER on a sample; `db` is the thin SQL
 //! connection; `plan` holds the names and SQL fragments; `engines/*` hold
 //! the engine-specific introspection, setup and cut-over; `copy`, `replay`,
 //! `verify` are the engine-neutral loops; `throttle` pauses them under
@@ -30,6 +31,7 @@ pub mod copy;
 pub mod db;
 pub mod engines;
 pub mod journal;
+pub mod mapping;
 pub mod oracle;
 pub mod plan;
 pub mod progress;

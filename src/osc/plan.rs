@@ -3,6 +3,7 @@
 //! feeds, and the text form each side is checksummed in.
 
 use super::db::literal;
+use super::mapping::{fold, ColumnMap};
 use super::{OscError, Result};
 use crate::engine::Engine;
 use std::collections::BTreeMap;
@@ -39,6 +40,9 @@ pub struct Plan {
     /// on PostgreSQL, text forms on MySQL/MariaDB.
     pub verify_src: Vec<String>,
     pub verify_dst: Vec<String>,
+    /// Settings every session that copies or replays runs after the
+    /// engine's own (`mysql::SESSION_SQL`), see [`Plan::tz_note`].
+    pub session_sql: Vec<String>,
 }
 
 /// Prefixes of the objects shipgate creates next to the table.
@@ -89,33 +93,30 @@ pub struct PlanInput<'a> {
     pub shadow: &'a [Column],
     pub key: &'a [String],
     pub shadow_key: &'a [String],
-    pub renamed: &'a BTreeMap<String, String>,
-    pub using: &'a BTreeMap<String, String>,
+    /// Which source column feeds each shadow column.
+    pub map: &'a ColumnMap,
 }
 
 pub fn build(i: PlanInput<'_>) -> Result<Plan> {
     let e = i.engine;
     let names = names_for(i.table)?;
-    let src_by_name: BTreeMap<&str, &Column> =
-        i.source.iter().map(|c| (c.name.as_str(), c)).collect();
+    let src_by_name: BTreeMap<String, &Column> =
+        i.source.iter().map(|c| (fold(e, &c.name), c)).collect();
     let key: Vec<Column> = i
         .key
         .iter()
         .map(|k| {
             src_by_name
-                .get(k.as_str())
+                .get(&fold(e, k))
                 .map(|c| (*c).clone())
                 .ok_or_else(|| OscError::Failed(format!("key column {k} not found")))
         })
         .collect::<Result<_>>()?;
     // The shadow must be keyed by the same columns (possibly renamed or retyped),
     // or the replay could not find a changed row in it.
-    let mapped_key: Vec<String> = i
-        .shadow_key
-        .iter()
-        .map(|k| i.renamed.get(k).cloned().unwrap_or_else(|| k.clone()))
-        .collect();
-    if mapped_key != i.key {
+    let mapped_key: Vec<Option<String>> = i.shadow_key.iter().map(|k| i.map.source_of(k)).collect();
+    let want: Vec<Option<String>> = i.key.iter().map(|k| Some(fold(e, k))).collect();
+    if mapped_key != want {
         return Err(OscError::Refused(format!(
             "the ALTER changes the key columns ({} -> {}); shipgate osc needs the same primary key on both sides",
             i.key.join(", "),
@@ -137,20 +138,17 @@ pub fn build(i: PlanInput<'_>) -> Result<Plan> {
         copy_exprs: vec![],
         verify_src: vec![],
         verify_dst: vec![],
+        session_sql: vec![],
     };
     for c in i.shadow.iter().filter(|c| c.writable) {
-        let src_name = i
-            .renamed
-            .get(&c.name)
-            .cloned()
-            .unwrap_or_else(|| c.name.clone());
-        let Some(src) = src_by_name.get(src_name.as_str()) else {
-            continue; // a new column: its default fills it
+        // A new column (or one dropped and added again): its default fills it.
+        let Some(src) = i.map.source_of(&c.name).and_then(|s| src_by_name.get(&s)) else {
+            continue;
         };
         if !src.writable {
             continue;
         }
-        let expr = match i.using.get(&c.name) {
+        let expr = match i.map.using(&c.name) {
             Some(u) => format!("({u})"),
             None => e.quote_ident(&src.name),
         };
@@ -161,13 +159,101 @@ pub fn build(i: PlanInput<'_>) -> Result<Plan> {
             plan.verify_src.push(format!("CAST({expr} AS {})", c.ty));
             plan.verify_dst.push(qdst.clone());
         } else {
-            plan.verify_src.push(format!("CAST({expr} AS CHAR)"));
-            plan.verify_dst.push(format!("CAST({qdst} AS CHAR)"));
+            let (vs, vd) = super::engines::mysql::verify_forms(&src.ty, &c.ty, &expr, &qdst);
+            plan.verify_src.push(vs);
+            plan.verify_dst.push(vd);
         }
         plan.copy_cols.push(qdst);
         plan.copy_exprs.push(expr);
+        if e != Engine::Postgres && is_timestamp(&src.ty) != is_timestamp(&c.ty) {
+            plan.session_sql = vec![TZ_AS_SERVER.into()];
+        }
     }
     Ok(plan)
+}
+
+/// The key a run tracks rows by, as (source columns, the same columns as
+/// the shadow names them): the first of the source's keys (primary key
+/// first) whose columns, through the ALTER's renames, are also a unique
+/// key over NOT NULL columns of the shadow. Chunks, replay and
+/// verification all go by it, so the primary key itself may change as long
+/// as such a key exists on both sides. `fixed` (the change table's key
+/// columns, once the capture exists) wins: the shadow's own keys are
+/// dropped during the copy.
+pub fn choose_key(
+    engine: Engine,
+    map: &ColumnMap,
+    source: &[Vec<String>],
+    shadow: &[Vec<String>],
+    fixed: Option<Vec<String>>,
+) -> Result<(Vec<String>, Vec<String>)> {
+    if let Some(k) = fixed {
+        let sk = k
+            .iter()
+            .map(|c| map.target_of(c).unwrap_or_else(|| c.clone()))
+            .collect();
+        return Ok((k, sk));
+    }
+    for k in source {
+        let Some(targets) = k
+            .iter()
+            .map(|c| map.target_of(c))
+            .collect::<Option<Vec<_>>>()
+        else {
+            continue;
+        };
+        let mut want: Vec<&String> = targets.iter().collect();
+        want.sort();
+        for d in shadow {
+            let mut have: Vec<String> = d.iter().map(|c| fold(engine, c)).collect();
+            have.sort();
+            if have.iter().collect::<Vec<_>>() == want {
+                let sk = targets
+                    .iter()
+                    .map(|t| {
+                        d.iter()
+                            .find(|c| fold(engine, c) == *t)
+                            .cloned()
+                            .unwrap_or_else(|| t.clone())
+                    })
+                    .collect();
+                return Ok((k.clone(), sk));
+            }
+        }
+    }
+    let show = |ks: &[Vec<String>]| {
+        if ks.is_empty() {
+            "none".to_string()
+        } else {
+            ks.iter()
+                .map(|k| format!("({})", k.join(", ")))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    };
+    Err(OscError::Refused(format!(
+        "no unique key over NOT NULL columns exists both before and after the ALTER (before: {}; after: {}); \
+         shipgate osc copies, replays and verifies rows by such a key",
+        show(source),
+        show(shadow)
+    )))
+}
+
+/// The key columns recorded by a change table: all but its own.
+pub fn key_of_changes(cols: Vec<Column>) -> Vec<String> {
+    cols.into_iter()
+        .map(|c| c.name)
+        .filter(|n| n != "_sg_seq" && n != "op")
+        .collect()
+}
+
+/// MySQL/MariaDB sessions copy in UTC (`mysql::SESSION_SQL`), except when
+/// a column turns from or into a TIMESTAMP: that conversion reads the
+/// session's zone, and the engine's own ALTER would use the server's.
+pub const TZ_AS_SERVER: &str = "SET SESSION time_zone = @@GLOBAL.time_zone";
+
+fn is_timestamp(ty: &str) -> bool {
+    ty.to_ascii_lowercase().starts_with("timestamp")
 }
 
 /// The plan of a revert: rows flow from the migrated table (`i.table`, its
@@ -210,8 +296,29 @@ impl Plan {
         )
     }
 
+    /// MySQL/MariaDB binary key columns travel as hex: their bytes need
+    /// not be valid text in the connection's character set.
+    fn key_is_binary(&self, i: usize) -> bool {
+        let ty = self.key[i].ty.to_ascii_lowercase();
+        self.engine != Engine::Postgres
+            && (ty.starts_with("binary") || ty.starts_with("varbinary") || ty.contains("blob"))
+    }
+
+    /// Key column `i`'s value of `expr` read back as text that
+    /// [`Plan::key_literal`] turns into the same value.
+    pub fn key_text(&self, i: usize, expr: &str) -> String {
+        if self.key_is_binary(i) {
+            format!("HEX({expr})")
+        } else {
+            super::copy::text_of(self, expr)
+        }
+    }
+
     /// One key value as a literal of the key column's type.
     pub fn key_literal(&self, i: usize, v: &str) -> String {
+        if self.key_is_binary(i) {
+            return format!("X'{v}'");
+        }
         let is_int = !v.is_empty()
             && v.trim_start_matches('-')
                 .chars()

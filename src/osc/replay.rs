@@ -37,12 +37,7 @@ pub async fn step(
         .key
         .iter()
         .enumerate()
-        .map(|(i, k)| {
-            format!(
-                "{} AS _sg_k{i}",
-                super::copy::text_of(plan, &plan.q(&k.name))
-            )
-        })
+        .map(|(i, k)| format!("{} AS _sg_k{i}", plan.key_text(i, &plan.q(&k.name))))
         .collect();
     let rows = conn
         .rows(&format!(

@@ -16,6 +16,7 @@ use super::alter::Alter;
 use super::db::Conn;
 use super::engines::{mysql, postgres};
 use super::journal;
+use super::mapping::ColumnMap;
 use super::plan::{self, Plan, PlanInput};
 use super::progress::Progress;
 use super::runner::{self, Eng, Options};
@@ -44,15 +45,14 @@ async fn reverse_plan(
         .collect();
     let src_cols = eng.columns(conn, schema, src).await?;
     let dst_cols = eng.columns(conn, schema, dst).await?;
-    let no_key = |t: &str| OscError::Failed(format!("{schema}.{t} has no primary key"));
-    let k = eng
-        .key(conn, schema, src)
-        .await?
-        .ok_or_else(|| no_key(src))?;
-    let dk = eng
-        .key(conn, schema, dst)
-        .await?
-        .ok_or_else(|| no_key(dst))?;
+    let map = ColumnMap::renames_only(eng.0, &inverted);
+    let (k, dk) = plan::choose_key(
+        eng.0,
+        &map,
+        &eng.unique_keys(conn, schema, src).await?,
+        &eng.unique_keys(conn, schema, dst).await?,
+        None,
+    )?;
     plan::reverse(PlanInput {
         engine: eng.0,
         statement,
@@ -62,8 +62,7 @@ async fn reverse_plan(
         shadow: &dst_cols,
         key: &k,
         shadow_key: &dk,
-        renamed: &inverted,
-        using: &BTreeMap::new(),
+        map: &map,
     })
 }
 
@@ -183,12 +182,15 @@ async fn revert(
         &entry.statement,
     )
     .await?;
+    for s in &plan.session_sql {
+        conn.exec(s).await?;
+    }
     let t0 = Instant::now();
     progress.event(
         "revert",
         json!({"table": jkey, "back_to": names.old, "undoing": entry.statement}),
     );
-    let verified = runner::replay_and_verify(conn, eng, opts, &plan, progress, None).await?;
+    let verified = runner::replay_and_verify(conn, opts, &plan, progress, None).await?;
     progress.event("verified", verified);
     // The journal entry goes with the swap: the migration is undone.
     let mark = journal.delete_sql(&jkey);

@@ -57,11 +57,16 @@ impl Eng {
             mysql::columns(c, s, t).await
         }
     }
-    pub(super) async fn key(&self, c: &mut Conn, s: &str, t: &str) -> Result<Option<Vec<String>>> {
+    pub(super) async fn unique_keys(
+        &self,
+        c: &mut Conn,
+        s: &str,
+        t: &str,
+    ) -> Result<Vec<Vec<String>>> {
         if self.pg() {
-            postgres::key(c, s, t).await
+            postgres::unique_keys(c, s, t).await
         } else {
-            mysql::key(c, s, t).await
+            mysql::unique_keys(c, s, t).await
         }
     }
     pub(super) async fn schema(&self, c: &mut Conn) -> Result<String> {
@@ -106,6 +111,14 @@ impl Eng {
             mysql::teardown_sql(s, t, drop_old)
         }
     }
+    /// Takes the capture triggers off the live table `t`.
+    pub(super) fn drop_capture(&self, s: &str, t: &str) -> Vec<String> {
+        if self.pg() {
+            vec![postgres::capture_off_sql(s, t)]
+        } else {
+            mysql::drop_triggers_sql(s, t)
+        }
+    }
     pub(super) fn lock(&self, s: &str, t: &str, unlock: bool) -> String {
         if self.pg() {
             postgres::lock_sql(s, t, unlock)
@@ -119,6 +132,15 @@ pub async fn connect(engine: Engine, url: &str) -> Result<Conn> {
     let mut c = Conn::connect(engine, url).await?;
     if engine.is_mysql_family() {
         c.exec(mysql::SESSION_SQL).await?;
+    }
+    Ok(c)
+}
+
+/// A session for the copy or replay of `plan`, with its settings.
+pub async fn connect_for(plan: &Plan, url: &str) -> Result<Conn> {
+    let mut c = connect(plan.engine, url).await?;
+    for s in &plan.session_sql {
+        c.exec(s).await?;
     }
     Ok(c)
 }
@@ -143,11 +165,14 @@ pub async fn run(opts: &Options) -> Result<()> {
         }
         return super::sqlite::run(opts).await;
     }
-    let alter = Alter::parse(engine, &opts.statement)?;
+    let mut alter = Alter::parse(engine, &opts.statement)?;
     let eng = Eng(engine);
     let progress = Progress::new(opts.json);
     let mut conn = connect(engine, &opts.url).await?;
     prepare_mysql(&mut conn, &eng, opts).await?;
+    if !eng.pg() {
+        mysql::fold_table_names(&mut conn, &mut alter).await?;
+    }
     let schema = match &alter.schema {
         Some(s) => s.clone(),
         None => eng.schema(&mut conn).await?,
@@ -188,6 +213,13 @@ pub async fn run(opts: &Options) -> Result<()> {
     };
     let mut entry = journal.load(&mut conn, &schema, &jkey).await?;
     if let Some(e) = &entry {
+        if e.phase == journal::FAILED {
+            return Err(OscError::Refused(format!(
+                "an earlier run of {jkey} failed before its cut-over and left {} and {} without capture; \
+                 run `shipgate osc cleanup --table {jkey}` first, then start again",
+                names.shadow, names.changes
+            )));
+        }
         if e.phase == journal::DONE && opts.resume && e.statement == opts.statement {
             progress.event(
                 "done",
@@ -272,7 +304,18 @@ pub async fn run(opts: &Options) -> Result<()> {
                         );
                         tokio::time::sleep(backoff(attempt)).await;
                     }
-                    other => break other?,
+                    Err(e) => {
+                        // A MySQL setup commits statement by statement: take
+                        // back what it created, the capture triggers first.
+                        if !eng.pg() && !opts.dry_run {
+                            for s in eng.teardown(&schema, &table, false) {
+                                let _ = conn.exec(&s).await;
+                            }
+                            let _ = conn.exec(&journal.delete_sql(&jkey)).await;
+                        }
+                        return Err(e);
+                    }
+                    Ok(v) => break v,
                 }
             };
             if opts.dry_run {
@@ -284,10 +327,18 @@ pub async fn run(opts: &Options) -> Result<()> {
                 // see `setup`, which asks before creating anything.
             }
             progress.event("setup", json!({"table": jkey, "shadow": plan.shadow}));
-            journal
-                .load(&mut conn, &schema, &jkey)
-                .await?
-                .ok_or_else(|| OscError::Failed("the journal entry vanished after setup".into()))?
+            // From here on the capture is on the table: a failure takes it off.
+            match journal.load(&mut conn, &schema, &jkey).await {
+                Ok(Some(e)) => e,
+                Ok(None) => {
+                    return Err(OscError::Failed(
+                        "the journal entry vanished after setup".into(),
+                    ))
+                }
+                Err(e) => {
+                    return Err(abandon(engine, opts, &schema, &table, &journal, &jkey, e).await)
+                }
+            }
         }
     };
     let result = continue_run(
@@ -317,8 +368,90 @@ pub async fn run(opts: &Options) -> Result<()> {
             )));
         }
     }
+    let result = match result {
+        Err(e) if !e.to_string().starts_with(GAVE_UP) => {
+            Err(abandon(eng.0, opts, &schema, &table, &journal, &jkey, e).await)
+        }
+        r => r,
+    };
     let _ = conn.scalar(&eng.lock(&schema, &table, true)).await;
     result
+}
+
+/// A run that failed before the cut-over takes its capture triggers off
+/// the live table at once, on a session of its own (the run's may be the
+/// one that died), so the application's writes stop paying for a run that
+/// is over. The shadow and change table stay for inspection, the journal
+/// says `failed` (a `--resume` could not trust a copy nothing kept in
+/// sync), and `osc cleanup` removes them. A failure after the swap, or a
+/// cut-over that gave up on its lock (the run is whole and resumable), is
+/// returned as it is.
+async fn abandon(
+    engine: Engine,
+    opts: &Options,
+    schema: &str,
+    table: &str,
+    journal: &Journal,
+    jkey: &str,
+    err: OscError,
+) -> OscError {
+    let eng = Eng(engine);
+    let names = match plan::names_for(table) {
+        Ok(n) => n,
+        Err(_) => return err,
+    };
+    let r = async {
+        let mut c = connect(engine, &opts.url).await?;
+        let phase = journal.load(&mut c, schema, jkey).await?.map(|e| e.phase);
+        let before_swap = [
+            journal::COPY,
+            journal::COPIED,
+            journal::INDEXED,
+            journal::VERIFIED,
+        ];
+        if !phase.as_deref().is_some_and(|p| before_swap.contains(&p)) {
+            return Ok(false);
+        }
+        // A MySQL RENAME commits on its own: a run that died between the
+        // swap and its journal write has swapped (`--resume` finishes it).
+        if !eng.exists(&mut c, schema, &names.shadow).await? {
+            return Ok(false);
+        }
+        c.exec(&if eng.pg() {
+            postgres::lock_timeout_sql(Duration::from_secs(5), false)
+        } else {
+            mysql::lock_wait_sql(Duration::from_secs(5))
+        })
+        .await?;
+        for s in eng.drop_capture(schema, table) {
+            c.exec(&s).await?;
+        }
+        c.exec(&journal.set_phase_sql(jkey, journal::FAILED))
+            .await?;
+        Ok::<bool, OscError>(true)
+    }
+    .await;
+    // A lost connection's advice to resume no longer holds once the capture is gone.
+    let cause = match &err {
+        OscError::Invalid(m) => m.lines().next().unwrap_or_default().to_string(),
+        e => e.to_string(),
+    };
+    match r {
+        Ok(false) => err,
+        Ok(true) => OscError::Failed(format!(
+            "{cause}\n  the run stopped before the cut-over: {schema}.{table} is unchanged and its capture \
+             triggers were removed. Left for inspection: {shadow} (the copy so far) and {changes} \
+             (keys written during the run); `shipgate osc cleanup --table {schema}.{table}` removes them \
+             before a new run (--resume cannot continue a run whose capture is gone)",
+            shadow = names.shadow,
+            changes = names.changes,
+        )),
+        Err(e) => OscError::Failed(format!(
+            "{err}\n  the capture triggers could not be removed from {schema}.{table} ({e}): they stay \
+             and keep recording writes; continue with --resume, or abandon with \
+             `shipgate osc cleanup --table {schema}.{table}`"
+        )),
+    }
 }
 
 /// What every MySQL-family run does first on its main session: refuse
@@ -401,9 +534,7 @@ async fn setup(
                 s
             };
             conn.exec(&run(journal.create_sql(), &mut log)).await?;
-            for s in postgres::shadow_sql(alter, schema)? {
-                conn.exec(&run(s, &mut log)).await?;
-            }
+            log.extend(postgres::create_shadow(conn, alter, schema).await?);
             let plan = postgres::plan(conn, alter, &opts.statement, schema).await?;
             oracle(conn, alter, &plan, opts, progress).await?;
             let (drops, extra) = postgres::defer_indexes(conn, &plan).await?;
@@ -663,6 +794,9 @@ async fn continue_run(
         .await;
     }
     let plan = eng.plan(conn, alter, &opts.statement, schema).await?;
+    for s in &plan.session_sql {
+        conn.exec(s).await?;
+    }
     let started = Instant::now();
     if phase == journal::COPY {
         let total = copy::estimate_rows(conn, &plan).await;
@@ -673,7 +807,7 @@ async fn continue_run(
         progress.start_copy(total as u64, entry.rows_copied.max(0) as u64);
         // A second session copies every other chunk: the server then uses
         // two cores for the copy, as it would for two index builds.
-        let mut peer = connect(eng.0, &opts.url).await?;
+        let mut peer = connect_for(&plan, &opts.url).await?;
         let done = copy::run(
             conn,
             Some(&mut peer),
@@ -729,7 +863,7 @@ async fn continue_run(
         progress.event("indexed", json!({"seconds": t0.elapsed().as_secs_f64()}));
     }
     if phase == journal::INDEXED {
-        let verified = replay_and_verify(conn, eng, opts, &plan, &progress, throttle).await?;
+        let verified = replay_and_verify(conn, opts, &plan, &progress, throttle).await?;
         conn.exec(&journal.set_phase_sql(&jkey, journal::VERIFIED))
             .await?;
         phase = journal::VERIFIED.into();
@@ -795,7 +929,6 @@ async fn continue_run(
 /// of them), and catches up again. Returns the `verified` event's fields.
 pub(super) async fn replay_and_verify(
     conn: &mut Conn,
-    eng: &Eng,
     opts: &Options,
     plan: &Plan,
     progress: &Progress,
@@ -804,7 +937,7 @@ pub(super) async fn replay_and_verify(
     let t0 = Instant::now();
     let n =
         replay::until_caught_up(conn, plan, replay::BATCH, false, Some(progress), throttle).await?;
-    let mut peer = connect(eng.0, &opts.url).await?;
+    let mut peer = connect_for(plan, &opts.url).await?;
     let summary = verify::run(conn, &mut peer, plan).await?;
     drop(peer);
     let m =
@@ -896,9 +1029,12 @@ pub(super) async fn cutover_pg(
     Err(gave_up(plan, opts))
 }
 
+/// How the message of a cut-over that gave up on its lock starts.
+const GAVE_UP: &str = "cut-over gave up";
+
 fn gave_up(plan: &Plan, opts: &Options) -> OscError {
     OscError::Failed(format!(
-        "cut-over gave up after {} attempts: the lock on {}.{} could not be taken within {:?}. \
+        "{GAVE_UP} after {} attempts: the lock on {}.{} could not be taken within {:?}. \
          The table is unchanged and still captured; run again with --resume (or `shipgate osc cleanup` to abandon)",
         opts.cutover_retries, plan.schema, plan.table, opts.max_lock_wait
     ))

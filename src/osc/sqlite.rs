@@ -210,13 +210,13 @@ pub async fn run(opts: &Options) -> Result<()> {
     .filter_map(|r| r[0].clone())
     .collect();
     let (mut dst, mut src) = (vec![], vec![]);
+    let map = super::mapping::ColumnMap::of(E, &alter);
     for col in columns_of(&ct) {
-        let from = alter
-            .renamed
-            .get(&col)
-            .cloned()
-            .unwrap_or_else(|| col.clone());
-        if let Some(o) = old_cols.iter().find(|o| o.eq_ignore_ascii_case(&from)) {
+        // A column dropped and added again under its name is new (its default fills it).
+        let Some(from) = map.source_of(&col) else {
+            continue;
+        };
+        if let Some(o) = old_cols.iter().find(|o| super::mapping::same(E, o, &from)) {
             dst.push(E.quote_ident(&col));
             src.push(E.quote_ident(o));
         }

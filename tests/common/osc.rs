@@ -580,6 +580,16 @@ pub async fn corrupted_shadow_scenario(db: &TestDb, alter: &str) {
         "int"
     };
     assert_eq!(column_type(db, "t", "n").await, unchanged, "t was swapped");
+    assert_eq!(
+        triggers_on_t(db).await,
+        Vec::<String>::new(),
+        "capture left on t: {msg}"
+    );
+    assert!(
+        msg.contains(&format!("first difference: key ({victim}), column"))
+            && msg.contains("tampered"),
+        "the message should show the tampered row both ways: {msg}"
+    );
 }
 
 /// `--max-load`: two sessions keep the server over the limit for 3 s; the
@@ -733,4 +743,164 @@ pub async fn revert_out_of_range_scenario(db: &TestDb, alter: &str) {
         c.scalar_i64("SELECT n FROM t WHERE id = 5").await.unwrap(),
         5
     );
+}
+
+/// One parity case: the same table built twice (`t` and its twin
+/// `t_engine`), `ALTER` applied to `t` by `shipgate osc` and to the twin by
+/// the engine itself; then the columns (name, type, nullability, default)
+/// and every row must be equal. `setup` statements use `{t}` for the table
+/// name, `alter` too. Returns osc's output (the run must have succeeded).
+pub async fn osc_matches_engine(db: &TestDb, setup: &[&str], alter: &str) -> Output {
+    let mut c = db.conn().await;
+    for t in ["t", "t_engine"] {
+        for s in setup {
+            c.exec(&s.replace("{t}", t))
+                .await
+                .unwrap_or_else(|e| panic!("{s}: {e}"));
+        }
+    }
+    let out = osc_bg(&db.url, &["--yes", &alter.replace("{t}", "t")]).await;
+    assert!(out.status.success(), "osc failed: {}", text(&out));
+    c.exec(&alter.replace("{t}", "t_engine"))
+        .await
+        .unwrap_or_else(|e| panic!("the engine's own ALTER failed: {e}"));
+    assert_same_table(db, "t", "t_engine").await;
+    out
+}
+
+/// The two tables have the same columns and the same rows (every column,
+/// in a binary-exact text form, sorted).
+pub async fn assert_same_table(db: &TestDb, a: &str, b: &str) {
+    let mut c = db.conn().await;
+    let cols = |t: &str| {
+        match db.kind {
+        Kind::Pg => format!(
+            "SELECT column_name::text, format_type(atttypid, atttypmod), is_nullable::text, coalesce(column_default, ''), \
+             CASE WHEN data_type IN ('bytea') THEN 'bin' ELSE '' END \
+             FROM information_schema.columns JOIN pg_attribute ON attrelid = '{t}'::regclass AND attname = column_name \
+             WHERE table_schema = current_schema() AND table_name = '{t}' ORDER BY ordinal_position"
+        ),
+        Kind::My => format!(
+            "SELECT CAST(column_name AS CHAR), CAST(column_type AS CHAR), CAST(is_nullable AS CHAR), CAST(coalesce(column_default, '') AS CHAR), \
+             CASE WHEN data_type IN ('binary', 'varbinary', 'tinyblob', 'blob', 'mediumblob', 'longblob', 'bit', 'geometry', 'point', \
+             'linestring', 'polygon', 'multipoint', 'multilinestring', 'multipolygon', 'geometrycollection', 'float', 'double') THEN 'bin' ELSE '' END \
+             FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = '{t}' ORDER BY ordinal_position"
+        ),
+    }
+    };
+    let ca = c.rows(&cols(a)).await.unwrap();
+    let cb = c.rows(&cols(b)).await.unwrap();
+    assert!(!ca.is_empty(), "table {a} has no columns");
+    assert_eq!(ca, cb, "the columns differ: {a} vs {b}");
+    let sel: Vec<String> = ca
+        .iter()
+        .map(|r| {
+            let name = db.kind.engine().quote_ident(r[0].as_deref().unwrap());
+            let bin = r[4].as_deref() == Some("bin");
+            match db.kind {
+                Kind::Pg => format!("{name}::text"),
+                // Floats widened to double: a float's own text form is rounded.
+                Kind::My if bin && r[1].as_deref().unwrap().starts_with("float") => {
+                    format!("CAST(CAST({name} AS DOUBLE) AS CHAR)")
+                }
+                Kind::My if bin && r[1].as_deref().unwrap().starts_with("double") => {
+                    format!("CAST({name} AS CHAR)")
+                }
+                Kind::My if bin => format!("HEX({name})"),
+                Kind::My => format!("CAST({name} AS CHAR)"),
+            }
+        })
+        .collect();
+    let q = |t: &str| {
+        format!(
+            "SELECT {} FROM {} ORDER BY {}",
+            sel.join(", "),
+            db.kind.engine().quote_ident(t),
+            (1..=sel.len())
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    let ra = c.rows(&q(a)).await.unwrap();
+    let rb = c.rows(&q(b)).await.unwrap();
+    assert!(!ra.is_empty(), "table {a} is empty");
+    if ra != rb {
+        let diff: Vec<String> = ra
+            .iter()
+            .zip(rb.iter())
+            .filter(|(x, y)| x != y)
+            .take(5)
+            .map(|(x, y)| format!("osc={x:?} engine={y:?}"))
+            .collect();
+        panic!(
+            "osc's table differs from the engine's: {} vs {} rows; first differences: {diff:?}",
+            ra.len(),
+            rb.len()
+        );
+    }
+}
+
+/// Triggers on the live table `t` (shipgate's capture or any other).
+pub async fn triggers_on_t(db: &TestDb) -> Vec<String> {
+    let mut c = db.conn().await;
+    let sql = match db.kind {
+        Kind::Pg => "SELECT tgname::text FROM pg_trigger WHERE tgrelid = 't'::regclass AND NOT tgisinternal ORDER BY 1",
+        Kind::My => "SELECT CAST(trigger_name AS CHAR) FROM information_schema.triggers WHERE event_object_schema = DATABASE() AND event_object_table = 't' ORDER BY 1",
+    };
+    c.rows(sql)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|r| r[0].clone())
+        .collect()
+}
+
+/// The run's server connections are killed mid-copy from another session
+/// (`pg_terminate_backend` / `KILL`): the run must exit non-zero with the
+/// capture triggers already off the live table and say what it left; a
+/// `--resume` is refused, `osc cleanup` removes the rest, and a new run
+/// then migrates the table completely.
+pub async fn killed_connection_scenario(db: &TestDb, alter: &str) {
+    create_table(db, 100_000, "int").await;
+    let child = osc_spawn_piped(&db.url, &["--yes", "--chunk-time", "0.002", alter]);
+    wait_phase(db, "copy").await;
+    let mut c = db.conn().await;
+    let sessions = match db.kind {
+        Kind::Pg => "SELECT pid::text FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        Kind::My => "SELECT CAST(id AS CHAR) FROM information_schema.processlist WHERE db = DATABASE() AND id <> CONNECTION_ID()",
+    };
+    let mut killed = 0;
+    for r in c.rows(sessions).await.unwrap() {
+        let id = r[0].clone().unwrap();
+        let kill = match db.kind {
+            Kind::Pg => format!("SELECT pg_terminate_backend({id})"),
+            Kind::My => format!("KILL {id}"),
+        };
+        if c.exec(&kill).await.is_ok() {
+            killed += 1;
+        }
+    }
+    assert!(killed > 0, "no session of the run was found to kill");
+    let out = child.wait_with_output().unwrap();
+    let msg = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{msg}");
+    assert!(
+        msg.contains("capture triggers were removed") && msg.contains("_sg_new_t"),
+        "the message must say what was left: {msg}"
+    );
+    assert_eq!(triggers_on_t(db).await, Vec::<String>::new(), "{msg}");
+    let unchanged = if db.kind == Kind::Pg {
+        "integer"
+    } else {
+        "int"
+    };
+    assert_eq!(column_type(db, "t", "n").await, unchanged, "t was swapped");
+    let again = osc(&db.url, &["--yes", "--resume", alter]);
+    assert_eq!(again.status.code(), Some(2), "{}", text(&again));
+    assert!(text(&again).contains("cleanup"), "{}", text(&again));
+    cleanup_leaves_nothing(db, "t").await;
+    let out = osc(&db.url, &["--yes", alter]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_matches_truth(db, &["id", "n", "s", "k"]).await;
 }

@@ -12,6 +12,7 @@ use crate::engine::Engine;
 use crate::osc::alter::Alter;
 use crate::osc::db::{literal, Conn};
 use crate::osc::journal::{Extra, Journal};
+use crate::osc::mapping::ColumnMap;
 use crate::osc::plan::{self, Column, Plan, PlanInput};
 use crate::osc::{OscError, Result};
 
@@ -29,8 +30,18 @@ fn qt(schema: &str, t: &str) -> String {
     format!("{}.{}", q(schema), q(t))
 }
 
-/// Session settings for every connection of the run.
-pub const SESSION_SQL: &str = "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED";
+/// Session settings for every connection of the run, so the copy changes
+/// no value: READ COMMITTED (see above); the server's `sql_mode` (its
+/// strictness included) plus `NO_AUTO_VALUE_ON_ZERO`, or a row whose
+/// AUTO_INCREMENT column holds 0 would be given a new number, and less
+/// `NO_ZERO_DATE`/`NO_ZERO_IN_DATE`, which would refuse zero dates the
+/// table already holds
+/// (<https://mariadb.com/kb/en/sql-mode/>); and UTC, so a TIMESTAMP is
+/// never converted through a zone with daylight-saving gaps
+/// (<https://mariadb.com/kb/en/timestamp/#time-zones>).
+pub const SESSION_SQL: &str = "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED; \
+     SET SESSION sql_mode = CONCAT(REPLACE(REPLACE(@@SESSION.sql_mode, 'NO_ZERO_IN_DATE', ''), 'NO_ZERO_DATE', ''), ',NO_AUTO_VALUE_ON_ZERO'); \
+     SET SESSION time_zone = '+00:00'";
 
 pub fn lock_sql(schema: &str, table: &str, unlock: bool) -> String {
     // GET_LOCK names are limited to 64 characters.
@@ -44,6 +55,18 @@ pub fn lock_sql(schema: &str, table: &str, unlock: bool) -> String {
         // Wait a little: the session of a run killed a moment ago may still hold it.
         format!("SELECT CAST(GET_LOCK({}, 10) AS CHAR)", lit(&name))
     }
+}
+
+/// With `lower_case_table_names` set, the server stores and compares
+/// table and database names in lower case
+/// (<https://mariadb.com/kb/en/identifier-case-sensitivity/>): so do the
+/// names shipgate derives from them (shadow, change table, journal key).
+pub async fn fold_table_names(conn: &mut Conn, alter: &mut Alter) -> Result<()> {
+    if conn.scalar_i64("SELECT @@lower_case_table_names").await? != 0 {
+        alter.table = alter.table.to_lowercase();
+        alter.schema = alter.schema.take().map(|s| s.to_lowercase());
+    }
+    Ok(())
 }
 
 pub async fn current_schema(conn: &mut Conn) -> Result<String> {
@@ -85,6 +108,28 @@ pub async fn columns(conn: &mut Conn, schema: &str, t: &str) -> Result<Vec<Colum
         .collect())
 }
 
+/// Columns whose SHOW COLUMNS `Extra` mentions `what` (lower case).
+async fn columns_with_extra(
+    conn: &mut Conn,
+    schema: &str,
+    t: &str,
+    what: &str,
+) -> Result<Vec<String>> {
+    let rows = conn
+        .rows(&format!("SHOW FULL COLUMNS FROM {}", qt(schema, t)))
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|r| {
+            r.get(6)
+                .cloned()
+                .flatten()
+                .is_some_and(|e| e.to_ascii_lowercase().contains(what))
+        })
+        .filter_map(|r| r[0].clone())
+        .collect())
+}
+
 /// SHOW INDEX rows grouped by index: (name, unique, type, [(column, sub_part, desc)]).
 type IndexCols = Vec<(String, Option<String>, bool)>;
 async fn indexes(
@@ -113,6 +158,12 @@ async fn indexes(
 }
 
 pub async fn key(conn: &mut Conn, schema: &str, t: &str) -> Result<Option<Vec<String>>> {
+    Ok(unique_keys(conn, schema, t).await?.into_iter().next())
+}
+
+/// Every key that identifies a row: the primary key first, then each
+/// unique index over whole (not prefixed) NOT NULL columns.
+pub async fn unique_keys(conn: &mut Conn, schema: &str, t: &str) -> Result<Vec<Vec<String>>> {
     let cols = conn
         .rows(&format!("SHOW FULL COLUMNS FROM {}", qt(schema, t)))
         .await?;
@@ -120,14 +171,13 @@ pub async fn key(conn: &mut Conn, schema: &str, t: &str) -> Result<Option<Vec<St
         cols.iter()
             .any(|r| r[0].as_deref() == Some(c) && r[3].as_deref() == Some("NO"))
     };
-    let idx = indexes(conn, schema, t).await?;
-    if let Some(pk) = idx.iter().find(|i| i.0 == "PRIMARY") {
-        return Ok(Some(pk.3.iter().map(|c| c.0.clone()).collect()));
-    }
+    let mut idx = indexes(conn, schema, t).await?;
+    idx.sort_by_key(|i| i.0 != "PRIMARY");
     Ok(idx
         .iter()
-        .find(|i| i.1 && i.3.iter().all(|c| c.1.is_none() && notnull(&c.0)))
-        .map(|i| i.3.iter().map(|c| c.0.clone()).collect()))
+        .filter(|i| i.1 && i.3.iter().all(|c| c.1.is_none() && notnull(&c.0)))
+        .map(|i| i.3.iter().map(|c| c.0.clone()).collect())
+        .collect())
 }
 
 pub async fn refusals(conn: &mut Conn, schema: &str, t: &str) -> Result<Vec<String>> {
@@ -192,12 +242,15 @@ pub async fn plan(conn: &mut Conn, alter: &Alter, statement: &str, schema: &str)
     let names = plan::names_for(&alter.table)?;
     let src = columns(conn, schema, &alter.table).await?;
     let sh = columns(conn, schema, &names.shadow).await?;
-    let k = key(conn, schema, &alter.table)
-        .await?
-        .ok_or_else(|| OscError::Refused("no key".into()))?;
-    let sk = key(conn, schema, &names.shadow).await?.ok_or_else(|| {
-        OscError::Refused("the ALTER leaves the new table without a primary key".into())
-    })?;
+    let map = ColumnMap::of(E, alter);
+    let fixed = change_key(conn, schema, &names.changes).await?;
+    let (k, sk) = plan::choose_key(
+        E,
+        &map,
+        &unique_keys(conn, schema, &alter.table).await?,
+        &unique_keys(conn, schema, &names.shadow).await?,
+        fixed,
+    )?;
     plan::build(PlanInput {
         engine: E,
         statement,
@@ -207,9 +260,140 @@ pub async fn plan(conn: &mut Conn, alter: &Alter, statement: &str, schema: &str)
         shadow: &sh,
         key: &k,
         shadow_key: &sk,
-        renamed: &alter.renamed,
-        using: &alter.using,
+        map: &map,
     })
+}
+
+/// How verification compares one column: (source side, shadow side).
+/// The source value is first converted to the shadow column's type as
+/// the copy's assignment converts it (a `CAST` to that type, where the
+/// types differ), then both sides are read in a form that is exact for
+/// the type: hex for bytes, bits, spatial values and the padding of
+/// BINARY(n); a float widened to double (its own text is rounded to six
+/// digits); the text of everything else. A spatial value has no text
+/// form at all ("Illegal parameter data type geometry for operation
+/// 'cast_as_char'").
+pub fn verify_forms(src_ty: &str, dst_ty: &str, src: &str, dst: &str) -> (String, String) {
+    let d = dst_ty.to_ascii_lowercase();
+    let base = d.split(['(', ' ']).next().unwrap_or_default();
+    let args = d
+        .split_once('(')
+        .and_then(|(_, r)| r.split_once(')'))
+        .map(|(a, _)| a)
+        .unwrap_or_default();
+    let unsigned = d.contains("unsigned");
+    let conv = if src_ty.eq_ignore_ascii_case(dst_ty) {
+        None
+    } else {
+        match base {
+            "tinyint" | "smallint" | "mediumint" | "int" | "integer" | "bigint" => {
+                Some(if unsigned { "UNSIGNED" } else { "SIGNED" }.to_string())
+            }
+            "decimal" | "numeric" if !args.is_empty() => Some(format!("DECIMAL({args})")),
+            "float" => Some("FLOAT".into()),
+            "double" | "real" => Some("DOUBLE".into()),
+            "date" => Some("DATE".into()),
+            "datetime" | "timestamp" if args.is_empty() => Some("DATETIME".into()),
+            "datetime" | "timestamp" => Some(format!("DATETIME({args})")),
+            "time" if args.is_empty() => Some("TIME".into()),
+            "time" => Some(format!("TIME({args})")),
+            "binary" if !args.is_empty() => Some(format!("BINARY({args})")),
+            _ => None,
+        }
+    };
+    let src = match conv {
+        Some(t) => format!("CAST({src} AS {t})"),
+        None => src.to_string(),
+    };
+    // CHAR(n) drops trailing spaces when read.
+    let src = if base == "char" && !src_ty.to_ascii_lowercase().starts_with("char") {
+        format!("TRIM(TRAILING ' ' FROM {src})")
+    } else {
+        src
+    };
+    const HEX: &[&str] = &[
+        "binary",
+        "varbinary",
+        "tinyblob",
+        "blob",
+        "mediumblob",
+        "longblob",
+        "bit",
+        "geometry",
+        "point",
+        "linestring",
+        "polygon",
+        "multipoint",
+        "multilinestring",
+        "multipolygon",
+        "geometrycollection",
+    ];
+    let members = set_members(dst_ty);
+    let form = |e: &str| {
+        if base == "set" && !src_ty.eq_ignore_ascii_case(dst_ty) {
+            // A SET reads its members in definition order: both sides
+            // list them in the new definition's order.
+            let parts: Vec<String> = members
+                .iter()
+                .map(|m| {
+                    let l = lit(m);
+                    format!("IF(FIND_IN_SET({l}, {e}), {l}, NULL)")
+                })
+                .collect();
+            format!(
+                "IF({e} IS NULL, NULL, CONCAT_WS(',', {}))",
+                parts.join(", ")
+            )
+        } else if HEX.contains(&base) {
+            format!("HEX({e})")
+        } else if base == "float" {
+            format!("CAST(CAST({e} AS DOUBLE) AS CHAR)")
+        } else {
+            format!("CAST({e} AS CHAR)")
+        }
+    };
+    (form(&src), form(dst))
+}
+
+/// The members of `set('a','b')` as written in COLUMN_TYPE.
+fn set_members(ty: &str) -> Vec<String> {
+    let (Some(open), Some(close)) = (ty.find('('), ty.rfind(')')) else {
+        return vec![];
+    };
+    let mut out = vec![];
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut chars = ty[open + 1..close].chars().peekable();
+    while let Some(ch) = chars.next() {
+        match (ch, quoted) {
+            ('\'', false) => quoted = true,
+            ('\'', true) if chars.peek() == Some(&'\'') => {
+                cur.push('\'');
+                chars.next();
+            }
+            ('\'', true) => {
+                quoted = false;
+                out.push(std::mem::take(&mut cur));
+            }
+            (c, true) => cur.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The key columns of an existing change table (None: there is none).
+pub async fn change_key(
+    conn: &mut Conn,
+    schema: &str,
+    changes: &str,
+) -> Result<Option<Vec<String>>> {
+    if !table_exists(conn, schema, changes).await? {
+        return Ok(None);
+    }
+    Ok(Some(plan::key_of_changes(
+        columns(conn, schema, changes).await?,
+    )))
 }
 
 pub fn shadow_sql(alter: &Alter, schema: &str) -> Result<Vec<String>> {
@@ -228,10 +412,20 @@ pub fn shadow_sql(alter: &Alter, schema: &str) -> Result<Vec<String>> {
 /// copy and go back on in one ALTER afterwards.
 pub async fn defer_indexes(conn: &mut Conn, p: &Plan) -> Result<(Vec<String>, Extra)> {
     let idx = indexes(conn, &p.schema, &p.shadow).await?;
+    // The AUTO_INCREMENT column must lead some index at all times
+    // (error 1075): the first index it leads stays.
+    let auto = columns_with_extra(conn, &p.schema, &p.shadow, "auto_increment").await?;
+    let keep = idx
+        .iter()
+        .find(|i| {
+            i.3.first()
+                .is_some_and(|c| auto.iter().any(|a| a.eq_ignore_ascii_case(&c.0)))
+        })
+        .map(|i| i.0.clone());
     let mut drops = vec![];
     let mut adds = vec![];
     for (name, unique, ty, cols) in idx {
-        if name == "PRIMARY" || ty != "BTREE" {
+        if name == "PRIMARY" || ty != "BTREE" || keep.as_ref() == Some(&name) {
             continue;
         }
         let parts: Vec<String> = cols
@@ -563,7 +757,21 @@ pub fn locks_before(a: &str, b: &str, lower: bool) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::locks_before;
+    use super::{locks_before, set_members, verify_forms};
+
+    #[test]
+    fn set_members_are_read_with_their_quotes() {
+        assert_eq!(set_members("set('a','b''c','d,e')"), ["a", "b'c", "d,e"]);
+    }
+
+    #[test]
+    fn verification_converts_the_source_to_the_new_type() {
+        let (s, d) = verify_forms("decimal(10,4)", "decimal(12,2)", "`d`", "`d`");
+        assert_eq!(s, "CAST(CAST(`d` AS DECIMAL(12,2)) AS CHAR)");
+        assert_eq!(d, "CAST(`d` AS CHAR)");
+        let (s, d) = verify_forms("point", "point", "`p`", "`p`");
+        assert_eq!((s.as_str(), d.as_str()), ("HEX(`p`)", "HEX(`p`)"));
+    }
 
     #[test]
     fn lock_order_follows_the_name_bytes() {

@@ -9,6 +9,7 @@ use crate::engine::Engine;
 use crate::osc::alter::Alter;
 use crate::osc::db::{literal, Conn};
 use crate::osc::journal::{Extra, Journal};
+use crate::osc::mapping::ColumnMap;
 use crate::osc::plan::{self, Column, Plan, PlanInput};
 use crate::osc::{OscError, Result};
 
@@ -121,6 +122,12 @@ pub async fn columns(conn: &mut Conn, schema: &str, t: &str) -> Result<Vec<Colum
 
 /// Primary key columns, or those of a non-partial unique index over NOT NULL columns.
 pub async fn key(conn: &mut Conn, schema: &str, t: &str) -> Result<Option<Vec<String>>> {
+    Ok(unique_keys(conn, schema, t).await?.into_iter().next())
+}
+
+/// Every key that identifies a row: the primary key first, then each
+/// valid, non-partial unique index on plain columns that are all NOT NULL.
+pub async fn unique_keys(conn: &mut Conn, schema: &str, t: &str) -> Result<Vec<Vec<String>>> {
     let rows = conn
         .rows(&format!(
             "SELECT i.indexrelid::text, a.attname, i.indisprimary::text, \
@@ -132,20 +139,20 @@ pub async fn key(conn: &mut Conn, schema: &str, t: &str) -> Result<Option<Vec<St
             reg(schema, t)
         ))
         .await?;
-    let mut best: Option<(String, Vec<String>)> = None;
+    let mut out: Vec<(String, Vec<String>)> = vec![];
     for r in rows {
         let id = r[0].clone().unwrap_or_default();
         let ok = r[2].as_deref() == Some("true") || r[3].as_deref() == Some("true");
         if !ok {
             continue;
         }
-        match &mut best {
-            Some((b, cols)) if *b == id => cols.push(r[1].clone().unwrap_or_default()),
-            Some(_) => {}
-            None => best = Some((id, vec![r[1].clone().unwrap_or_default()])),
+        let col = r[1].clone().unwrap_or_default();
+        match out.last_mut() {
+            Some((b, cols)) if *b == id => cols.push(col),
+            _ => out.push((id, vec![col])),
         }
     }
-    Ok(best.map(|b| b.1))
+    Ok(out.into_iter().map(|b| b.1).collect())
 }
 
 /// Reasons the table cannot be migrated online, checked before anything is created.
@@ -211,25 +218,21 @@ pub async fn plan(conn: &mut Conn, alter: &Alter, statement: &str, schema: &str)
     let names = plan::names_for(&alter.table)?;
     let src = columns(conn, schema, &alter.table).await?;
     let sh = columns(conn, schema, &names.shadow).await?;
-    let k = key(conn, schema, &alter.table)
-        .await?
-        .ok_or_else(|| OscError::Refused("no key".into()))?;
-    // Before its indexes are rebuilt the shadow has no key: use the source's,
-    // through the ALTER's column renames (setup checked they agree).
-    let sk = match key(conn, schema, &names.shadow).await? {
-        Some(sk) => sk,
-        None => k
-            .iter()
-            .map(|c| {
-                alter
-                    .renamed
-                    .iter()
-                    .find(|(_, old)| *old == c)
-                    .map(|(new, _)| new.clone())
-                    .unwrap_or_else(|| c.clone())
-            })
-            .collect(),
+    let map = ColumnMap::of(E, alter);
+    let fixed = if table_exists(conn, schema, &names.changes).await? {
+        Some(plan::key_of_changes(
+            columns(conn, schema, &names.changes).await?,
+        ))
+    } else {
+        None
     };
+    let (k, sk) = plan::choose_key(
+        E,
+        &map,
+        &unique_keys(conn, schema, &alter.table).await?,
+        &unique_keys(conn, schema, &names.shadow).await?,
+        fixed,
+    )?;
     plan::build(PlanInput {
         engine: E,
         statement,
@@ -239,24 +242,88 @@ pub async fn plan(conn: &mut Conn, alter: &Alter, statement: &str, schema: &str)
         shadow: &sh,
         key: &k,
         shadow_key: &sk,
-        renamed: &alter.renamed,
-        using: &alter.using,
+        map: &map,
     })
 }
 
 /// Setup statements, run in one transaction by the caller: shadow with the new
 /// shape; the secondary indexes are recorded and removed so the copy only
 /// maintains the primary key. Returns (statements before planning, extra).
-pub fn shadow_sql(alter: &Alter, schema: &str) -> Result<Vec<String>> {
+pub async fn create_shadow(conn: &mut Conn, alter: &Alter, schema: &str) -> Result<Vec<String>> {
     let names = plan::names_for(&alter.table)?;
-    Ok(vec![
+    let create = format!(
+        "CREATE TABLE {} (LIKE {} INCLUDING ALL)",
+        qt(schema, &names.shadow),
+        qt(schema, &alter.table)
+    );
+    conn.exec(&create).await?;
+    // LIKE gives the shadow's key and unique constraints names of its own
+    // (`_sg_new_t_pkey`): a constraint the ALTER names by the table's name
+    // is its counterpart with the same definition.
+    let cons = |t: &str| {
         format!(
-            "CREATE TABLE {} (LIKE {} INCLUDING ALL)",
-            qt(schema, &names.shadow),
-            qt(schema, &alter.table)
-        ),
-        alter.retarget(E, Some(schema), &names.shadow),
-    ])
+            "SELECT conname, contype::text, pg_get_constraintdef(oid) FROM pg_constraint \
+             WHERE conrelid = {} AND contype IN ('p', 'u', 'x') ORDER BY oid",
+            reg(schema, t)
+        )
+    };
+    let src = conn.rows(&cons(&alter.table)).await?;
+    let dst = conn.rows(&cons(&names.shadow)).await?;
+    let mut used = vec![false; dst.len()];
+    let mut rename = std::collections::BTreeMap::new();
+    for c in &src {
+        if let Some((i, d)) = dst
+            .iter()
+            .enumerate()
+            .find(|(i, d)| !used[*i] && d[1] == c[1] && d[2] == c[2])
+        {
+            used[i] = true;
+            rename.insert(
+                c[0].clone().unwrap_or_default(),
+                d[0].clone().unwrap_or_default(),
+            );
+        }
+    }
+    // LIKE copies no foreign keys: the shadow gets the table's after the
+    // copy, read from the table itself, so dropping one cannot be carried.
+    let fks: Vec<String> = conn
+        .rows(&format!(
+            "SELECT conname FROM pg_constraint WHERE conrelid = {} AND contype = 'f'",
+            reg(schema, &alter.table)
+        ))
+        .await?
+        .into_iter()
+        .filter_map(|r| r[0].clone())
+        .collect();
+    for op in &alter.stmt.operations {
+        if let sqlparser::ast::AlterTableOperation::DropConstraint { name, .. } = op {
+            let n = crate::osc::alter::ident_name(E, name);
+            if fks.contains(&n) {
+                return Err(OscError::Refused(format!(
+                    "DROP CONSTRAINT {n} drops a foreign key, which shipgate osc does not carry to the new table; \
+                     drop it first with a plain ALTER TABLE (no rewrite, a short lock), then run the rest"
+                )));
+            }
+        }
+    }
+    let mut alter = alter.clone();
+    let to_shadow = |i: &mut sqlparser::ast::Ident| {
+        if let Some(n) = rename.get(&crate::osc::alter::ident_name(E, i)) {
+            *i = sqlparser::ast::Ident::with_quote('"', n);
+        }
+    };
+    for op in &mut alter.stmt.operations {
+        match op {
+            sqlparser::ast::AlterTableOperation::DropConstraint { name, .. } => to_shadow(name),
+            sqlparser::ast::AlterTableOperation::RenameConstraint { old_name, .. } => {
+                to_shadow(old_name)
+            }
+            _ => {}
+        }
+    }
+    let retargeted = alter.retarget(E, Some(schema), &names.shadow);
+    conn.exec(&retargeted).await?;
+    Ok(vec![create, retargeted])
 }
 
 /// Reads the shadow's secondary indexes and the source's outgoing foreign
@@ -393,14 +460,20 @@ pub fn capture_objects_sql(p: &Plan) -> Vec<String> {
 }
 
 /// Everything shipgate created for this table, dropped (the old table only if asked).
+/// Takes the capture trigger off the live table.
+pub fn capture_off_sql(schema: &str, table: &str) -> String {
+    let n = plan::names_for(table).expect("names were valid at setup");
+    format!(
+        "DROP TRIGGER IF EXISTS {} ON {}",
+        q(&format!("{}_trg", n.changes)),
+        qt(schema, table)
+    )
+}
+
 pub fn teardown_sql(schema: &str, table: &str, drop_old: bool) -> Vec<String> {
     let n = plan::names_for(table).expect("names were valid at setup");
     let mut v = vec![
-        format!(
-            "DROP TRIGGER IF EXISTS {} ON {}",
-            q(&format!("{}_trg", n.changes)),
-            qt(schema, table)
-        ),
+        capture_off_sql(schema, table),
         format!(
             "DROP TRIGGER IF EXISTS {} ON {}",
             q(&format!("{}_trg", n.changes)),
@@ -460,6 +533,11 @@ async fn index_renames(conn: &mut Conn, p: &Plan) -> Result<Vec<(String, String)
     let mut out = vec![];
     for n in &new {
         let name = n[0].clone().unwrap_or_default();
+        // An index the ALTER named itself keeps that name (shipgate's own
+        // start with `_sg`: the shadow's, or those a swap moved aside).
+        if !name.starts_with("_sg") {
+            continue;
+        }
         let found = old
             .iter()
             .enumerate()
