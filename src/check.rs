@@ -5,7 +5,6 @@
 //! everything after loading is the pure analysis.
 
 use crate::analysis::code_checks;
-use crate::analysis::compat::Side;
 use crate::analysis::incomplete::Incomplete;
 use crate::analysis::stats::Stats;
 use crate::analysis::usage::{shown_name, table_key, CodeUsage, SideUsage};
@@ -441,11 +440,9 @@ pub fn run_check(
         .into_iter()
         .filter(|t| crate::analysis::usage::find_table(&before, t).is_some())
         .collect();
-    for (side, which) in [(&old_side, Side::Old), (&new_side, Side::New)] {
-        let (f, n) = code_checks::unknown_findings(side, which, &touched);
-        findings.extend(f);
-        notes.extend(n);
-    }
+    let (unknown, unread) = code_checks::unknown_findings(&old_side, &new_side, &touched);
+    findings.extend(unknown);
+    notes.extend(unread);
     let mut incomplete = incomplete_before.clone();
     incomplete.extend(incomplete_release.clone());
     findings.extend(code_checks::new_code_findings(

@@ -5,7 +5,7 @@
 
 use super::baseline::{push_missing, unresolved_shown, Missing};
 use super::compat::Side;
-use super::usage::{find_table, schema_name_of, table_key, Entry, SideUsage, Source};
+use super::usage::{find_table, schema_name_of, table_key, Entry, SideUsage, Source, Unknown};
 use crate::code;
 use crate::rules;
 use crate::schema::Schema;
@@ -371,62 +371,102 @@ pub fn touched_tables<'a>(ops: impl Iterator<Item = &'a Op>) -> BTreeSet<String>
 /// SG420: code with unknown usage that touches a table the release changes.
 /// Unreadable files (no span) come back as notes.
 pub fn unknown_findings(
-    side: &SideUsage,
-    which: Side,
+    old: &SideUsage,
+    new: &SideUsage,
     touched: &BTreeSet<String>,
 ) -> (Vec<Finding>, Vec<String>) {
-    let r = &rules::CODE_USAGE_UNKNOWN;
     let mut findings = Vec::new();
     let mut notes = Vec::new();
-    if !side.has_code {
-        return (findings, notes);
-    }
-    let who = which.name();
-    let assumed = match which {
-        Side::Old => "assuming the old code uses every column the old schema gives them",
-        Side::New => "assuming the new code uses every column the new schema gives them",
-    };
-    for u in &side.unknown {
-        let hit: Vec<&String> = if u.tables.is_empty() {
-            touched.iter().collect()
-        } else {
-            u.tables.iter().filter(|t| touched.contains(*t)).collect()
-        };
-        if hit.is_empty() {
+    for (side, other, which) in [(old, new, Side::Old), (new, old, Side::New)] {
+        if !side.has_code {
             continue;
         }
-        let list = hit
-            .iter()
-            .map(|s| s.as_str())
-            .collect::<Vec<_>>()
-            .join(", ");
-        match &u.span {
-            Some(span) => {
-                let named = if u.tables.is_empty() {
-                    " and names no table shipgate can read"
-                } else {
-                    ""
-                };
-                findings.push(Finding {
-                    rule: r.id,
-                    name: r.name,
-                    severity: Severity::Warning,
-                    class: Verdict::ZeroDowntime,
-                    span: span.clone(),
-                    message: format!(
-                        "{who} code {}:{} sends {}{named}: usage of {list} is unknown; {assumed}",
-                        span.file, span.line, u.why
-                    ),
-                    help: r.instead.to_string(),
-                });
+        for u in &side.unknown {
+            let twin = other.has_code && other.unknown.iter().any(|o| same_unknown(u, o));
+            if twin && which == Side::Old {
+                // Reported once, from the new side, as both revisions'.
+                continue;
             }
-            None => notes.push(format!(
-                "{who} revision: {}; usage of {list} is unknown; {assumed}",
-                u.why
-            )),
+            let (who, assumed) = match (which, twin) {
+                (_, true) => (
+                    "old and new",
+                    "assuming both revisions' code uses every column its schema gives them",
+                ),
+                (Side::Old, false) => (
+                    "old",
+                    "assuming the old code uses every column the old schema gives them",
+                ),
+                (Side::New, false) => (
+                    "new",
+                    "assuming the new code uses every column the new schema gives them",
+                ),
+            };
+            unknown_finding(u, who, assumed, touched, &mut findings, &mut notes);
         }
     }
     (findings, notes)
+}
+
+/// The same run-time SQL in both revisions: the same file (the old side's
+/// path carries `old:`), line, column, reason and tables — an unchanged
+/// file, or an unchanged statement in it.
+fn same_unknown(a: &Unknown, b: &Unknown) -> bool {
+    let path = |s: &Span| s.file.strip_prefix("old:").unwrap_or(&s.file).to_string();
+    let place = match (&a.span, &b.span) {
+        (Some(x), Some(y)) => path(x) == path(y) && x.line == y.line && x.column == y.column,
+        (None, None) => true,
+        _ => false,
+    };
+    place && a.why == b.why && a.tables == b.tables
+}
+
+fn unknown_finding(
+    u: &Unknown,
+    who: &str,
+    assumed: &str,
+    touched: &BTreeSet<String>,
+    findings: &mut Vec<Finding>,
+    notes: &mut Vec<String>,
+) {
+    let r = &rules::CODE_USAGE_UNKNOWN;
+    let hit: Vec<&String> = if u.tables.is_empty() {
+        touched.iter().collect()
+    } else {
+        u.tables.iter().filter(|t| touched.contains(*t)).collect()
+    };
+    if hit.is_empty() {
+        return;
+    }
+    let list = hit
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    match &u.span {
+        Some(span) => {
+            let named = if u.tables.is_empty() {
+                " and names no table shipgate can read"
+            } else {
+                ""
+            };
+            findings.push(Finding {
+                rule: r.id,
+                name: r.name,
+                severity: Severity::Warning,
+                class: Verdict::ZeroDowntime,
+                span: span.clone(),
+                message: format!(
+                    "{who} code {}:{} sends {}{named}: usage of {list} is unknown; {assumed}",
+                    span.file, span.line, u.why
+                ),
+                help: r.instead.to_string(),
+            });
+        }
+        None => notes.push(format!(
+            "{who} revision: {}; usage of {list} is unknown; {assumed}",
+            u.why
+        )),
+    }
 }
 
 #[cfg(test)]
@@ -440,5 +480,45 @@ mod tests {
         assert!(is_system("sqlite_master"));
         assert!(!is_system("users"));
         assert!(!is_system("reporting.daily"));
+    }
+
+    fn side(file: &str, line: u32) -> SideUsage {
+        SideUsage {
+            has_code: true,
+            unknown: vec![Unknown {
+                span: Some(Span {
+                    file: file.into(),
+                    start: 10,
+                    end: 20,
+                    line,
+                    column: 5,
+                }),
+                tables: vec![],
+                why: "SQL built at run time (interpolated string)".into(),
+            }],
+            ..SideUsage::default()
+        }
+    }
+
+    #[test]
+    fn unknown_usage_in_an_unchanged_file_is_reported_once() {
+        let touched: BTreeSet<String> = ["users".to_string()].into();
+        let (f, _) = unknown_findings(&side("old:src/db.go", 7), &side("src/db.go", 7), &touched);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(&*f[0].span.file, "src/db.go");
+        assert!(
+            f[0].message.starts_with("old and new code src/db.go:7"),
+            "{}",
+            f[0].message
+        );
+    }
+
+    #[test]
+    fn unknown_usage_that_moved_is_reported_for_each_side() {
+        let touched: BTreeSet<String> = ["users".to_string()].into();
+        let (f, _) = unknown_findings(&side("old:src/db.go", 7), &side("src/db.go", 9), &touched);
+        assert_eq!(f.len(), 2, "{f:?}");
+        assert!(f[0].message.starts_with("old code old:src/db.go:7"));
+        assert!(f[1].message.starts_with("new code src/db.go:9"));
     }
 }

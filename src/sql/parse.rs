@@ -72,7 +72,8 @@ pub fn parse_script(
 }
 
 fn parse_one(stmt: &mut Statement, dialect: &dyn sqlparser::dialect::Dialect, low: &Lowering) {
-    let sql = strip_mysql_executable_comment(&stmt.text, low.engine);
+    let text = template_qualifiers_blanked(&stmt.text);
+    let sql = strip_mysql_executable_comment(&text, low.engine);
     let (sql, nocopy) = mariadb_nocopy(&sql, low.engine);
     let (sql, collations) = pg_type_collations(&sql, low.engine);
     let sql = matview_without_data_clause(sql);
@@ -149,6 +150,53 @@ fn file_relative_position(message: &str, span: &Span) -> String {
 }
 
 /// `/*!40101 SET NAMES utf8 */` → `SET NAMES utf8` (MySQL executes the inside).
+/// A Go `text/template` action used as a schema qualifier
+/// (`{{ index .Options "Namespace" }}.users`, as supabase/auth's migrations
+/// write it) is filled in by the migration runner, so the statement is about
+/// the unqualified table: the action and its dot become spaces (offsets and
+/// columns stay). `{{` inside a string literal, a quoted name or a comment
+/// (a PostgreSQL array literal `'{{1,2}}'`) is left alone.
+fn template_qualifiers_blanked(sql: &str) -> std::borrow::Cow<'_, str> {
+    if !sql.contains("{{") {
+        return sql.into();
+    }
+    let b = sql.as_bytes();
+    let mut out = b.to_vec();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            q @ (b'\'' | b'"' | b'`') => {
+                i += 1;
+                while i < b.len() && b[i] != q {
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'-' if b.get(i + 1) == Some(&b'-') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i = sql[i + 2..].find("*/").map_or(b.len(), |e| i + 2 + e + 2);
+            }
+            b'{' if b.get(i + 1) == Some(&b'{') => {
+                let close = sql[i + 2..].find("}}").map(|e| i + 2 + e + 2);
+                match close {
+                    Some(end) if b.get(end) == Some(&b'.') && !sql[i..end].contains('\n') => {
+                        out[i..=end].fill(b' ');
+                        i = end + 1;
+                    }
+                    _ => i += 2,
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    // Only ASCII bytes were replaced by spaces: still UTF-8.
+    String::from_utf8(out).map_or(sql.into(), Into::into)
+}
+
 fn strip_mysql_executable_comment(sql: &str, engine: Engine) -> std::borrow::Cow<'_, str> {
     if !engine.is_mysql_family() || !sql.contains("/*!") {
         return std::borrow::Cow::Borrowed(sql);
@@ -419,6 +467,18 @@ mod tests {
         assert!(
             !crate::schema::replay_statement(&mut schema, &drop[0], Engine::Postgres).is_empty()
         );
+    }
+
+    #[test]
+    fn go_template_schema_qualifiers_are_blanked_outside_literals() {
+        let sql = "alter table {{ index .Options \"Namespace\" }}.users add column a text[] default '{{1}}.x'";
+        let out = template_qualifiers_blanked(sql);
+        assert_eq!(out.len(), sql.len());
+        assert!(out.starts_with("alter table "), "{out}");
+        assert_eq!(out.split_whitespace().nth(2), Some("users"), "{out}");
+        assert!(out.ends_with("default '{{1}}.x'"), "{out}");
+        let plain = "select '{{a}}.b' -- {{ x }}.y";
+        assert_eq!(template_qualifiers_blanked(plain), plain);
     }
 
     #[test]
