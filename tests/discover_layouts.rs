@@ -620,3 +620,47 @@ fn pop_per_dialect_files_keep_only_the_checked_engine() {
     assert_eq!(p[0], "20190100000001000000_client.sqlite3.up.sql");
     assert_eq!(p.len(), 4);
 }
+
+#[test]
+fn a_schema_snapshot_beside_version_folders_is_not_a_migration() {
+    let (_t, tree) = dir_tree(&[
+        (
+            "store/migration/postgres/0.26/00__init.sql",
+            "CREATE TABLE memo (id int);\n",
+        ),
+        (
+            "store/migration/postgres/0.27/00__add_uid.sql",
+            "ALTER TABLE memo ADD COLUMN uid text;\n",
+        ),
+        (
+            "store/migration/postgres/LATEST.sql",
+            "CREATE TABLE memo (id int, uid text);\n",
+        ),
+    ]);
+    let set = discover(
+        &tree,
+        Some(Engine::Postgres),
+        Some("store/migration/postgres"),
+    )
+    .unwrap();
+    assert_eq!(set.layout, Layout::Nested);
+    assert_eq!(
+        paths(&set),
+        [
+            "store/migration/postgres/0.26/00__init.sql",
+            "store/migration/postgres/0.27/00__add_uid.sql"
+        ]
+    );
+    assert!(
+        set.notes
+            .iter()
+            .any(|n| n.contains("LATEST.sql") && n.contains("snapshot")),
+        "{:?}",
+        set.notes
+    );
+    let snapshot = set
+        .schema_file
+        .as_ref()
+        .expect("the snapshot completes the schema");
+    assert_eq!(snapshot.path, "store/migration/postgres/LATEST.sql");
+}

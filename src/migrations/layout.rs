@@ -276,10 +276,38 @@ fn check_duplicates(migrations: &[Migration]) -> Result<(), DiscoverError> {
     Ok(())
 }
 
+/// Names of the whole-schema files that projects keep at the top of a
+/// folder of version folders (memos' `LATEST.sql`): a fresh install runs the
+/// file instead of the history, so it is regenerated every release and is
+/// not a migration of its own.
+const SNAPSHOT_NAMES: &[&str] = &["latest.sql", "schema.sql", "structure.sql"];
+
+/// A top-level snapshot file in a folder whose migrations sit in subfolders.
+fn is_snapshot_beside_folders(f: &SqlFile) -> bool {
+    !f.rel.contains('/') && SNAPSHOT_NAMES.contains(&f.rel.to_ascii_lowercase().as_str())
+}
+
 /// Layouts told apart by what is inside the files, or by up/down suffixes.
 fn by_content(folder: Folder<'_>, chosen: Vec<SqlFile>) -> Result<MigrationSet, DiscoverError> {
-    let texts = folder.read_all(&chosen.iter().map(|f| &f.full).collect::<Vec<_>>())?;
     let nested = chosen.iter().any(|f| f.rel.contains('/'));
+    let (snapshots, chosen): (Vec<SqlFile>, Vec<SqlFile>) = chosen
+        .into_iter()
+        .partition(|f| nested && is_snapshot_beside_folders(f));
+    let mut folder = folder;
+    // The first one stands for the schema a released database has, after
+    // the history (which may start from a schema only the snapshot makes).
+    let snapshot = match snapshots.first() {
+        Some(f) => {
+            folder.notes.push(format!(
+                "{} is a schema snapshot beside the version folders: not a migration (a fresh install runs it instead of the history); it completes the schema the history leaves",
+                f.full
+            ));
+            let text = folder.read_all(&[&f.full])?.remove(0);
+            Some(schema_migration(&f.full, text))
+        }
+        None => None,
+    };
+    let texts = folder.read_all(&chosen.iter().map(|f| &f.full).collect::<Vec<_>>())?;
     if !nested && texts.iter().any(|t| looks_goose(t)) {
         return numbered_texts(folder, chosen, texts, Layout::Goose);
     }
@@ -303,7 +331,6 @@ fn by_content(folder: Folder<'_>, chosen: Vec<SqlFile>) -> Result<MigrationSet, 
     if chosen.len() == 1 && !nested {
         let name = base(&chosen[0].rel).to_ascii_lowercase();
         if name == "schema.sql" || name == "structure.sql" || is_dump(&texts[0]) {
-            let mut folder = folder;
             let dir = std::mem::take(&mut folder.dir);
             let m = schema_migration(&chosen[0].full, texts[0].clone());
             let mut set = folder.set(Layout::SchemaFile, Vec::new());
@@ -331,7 +358,9 @@ fn by_content(folder: Folder<'_>, chosen: Vec<SqlFile>) -> Result<MigrationSet, 
         out.push(m);
     }
     out.sort_by(|a, b| cmp_path(&a.id, &b.id).then_with(|| a.path.cmp(&b.path)));
-    Ok(folder.set(layout, out))
+    let mut set = folder.set(layout, out);
+    set.schema_file = snapshot;
+    Ok(set)
 }
 
 /// maragudk/migrate: each up file is one version (its name), run in one
