@@ -65,15 +65,103 @@ fn is(w: &[Word], i: usize, kw: &str) -> bool {
     w.get(i).is_some_and(|x| x.upper == kw)
 }
 
+/// Words that, anywhere in a DO block's body, make it more than inserts and
+/// reads: schema changes, row changes that rewrite or remove, dynamic SQL,
+/// calls of code shipgate cannot see, locks, transaction control, settings.
+const DO_UNSAFE: &[&str] = &[
+    "CREATE", "ALTER", "DROP", "TRUNCATE", "RENAME", "GRANT", "REVOKE", "EXECUTE", "PERFORM",
+    "CALL", "LOCK", "COMMIT", "ROLLBACK", "UPDATE", "DELETE", "MERGE", "COPY", "VACUUM", "REINDEX",
+    "CLUSTER", "REFRESH", "COMMENT", "SET", "RESET", "ANALYZE",
+];
+
+/// A PostgreSQL DO block whose body only reads and inserts (a conditional
+/// seed row, as goharbor/harbor writes them): one insert op per `INSERT
+/// INTO`, its sources the tables read after it in the same statement.
+/// `None` (unknown) for anything else, or a body that cannot be read.
+fn do_block(low: &Lowering, sql: &str) -> Option<Vec<Op>> {
+    let body = dollar_body(sql)?;
+    let mut ops = Vec::new();
+    for piece in statements_of(body) {
+        let w = words(low, piece)?;
+        if w.iter().any(|x| DO_UNSAFE.contains(&x.upper.as_str())) {
+            return None;
+        }
+        for i in 0..w.len() {
+            if !(is(&w, i, "INSERT") && is(&w, i + 1, "INTO")) {
+                continue;
+            }
+            let (target, next) = name_at(low, &w, i + 2)?;
+            let mut sources = Vec::new();
+            for j in next..w.len() {
+                if is(&w, j, "FROM") || is(&w, j, "JOIN") {
+                    if let Some((n, _)) = name_at(low, &w, j + 1) {
+                        if n != target && !sources.contains(&n) {
+                            sources.push(n);
+                        }
+                    }
+                }
+            }
+            ops.push(Op::Dml {
+                kind: DmlKind::Insert,
+                target: Some(target),
+                sources,
+                has_where: false,
+            });
+        }
+    }
+    if ops.is_empty() {
+        ops.push(Op::Other {
+            what: "DO block that only reads".into(),
+        });
+    }
+    Some(ops)
+}
+
+/// `body` cut at each `;` outside a single-quoted string.
+fn statements_of(body: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut start, mut quoted) = (0, false);
+    for (i, c) in body.char_indices() {
+        match c {
+            '\'' => quoted = !quoted,
+            ';' if !quoted => {
+                out.push(&body[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&body[start..]);
+    out
+}
+
+/// The text between a DO block's dollar quotes (`$$` or `$tag$`).
+fn dollar_body(sql: &str) -> Option<&str> {
+    let open = sql.find('$')?;
+    let close_tag = sql[open + 1..].find('$')? + open + 2;
+    let tag = &sql[open..close_tag];
+    if !tag[1..tag.len() - 1]
+        .chars()
+        .all(|c| c.is_alphanumeric() || c == '_')
+    {
+        return None;
+    }
+    let end = sql[close_tag..].find(tag)? + close_tag;
+    Some(&sql[close_tag..end])
+}
+
 /// Recognises `sql`, or returns `None` when it is not one of the known shapes.
 pub fn recognise(low: &Lowering, sql: &str) -> Option<Vec<Op>> {
     let head = sql.trim_start();
     let upper_head: String = head.chars().take(40).collect::<String>().to_uppercase();
     if upper_head.starts_with("DO ") || upper_head.starts_with("DO$") || upper_head == "DO" {
-        return Some(vec![Op::Unknown {
-            reason: "an anonymous code block (DO) runs arbitrary statements that are not analysed"
-                .into(),
-        }]);
+        return Some(do_block(low, head).unwrap_or_else(|| {
+            vec![Op::Unknown {
+                reason:
+                    "an anonymous code block (DO) runs arbitrary statements that are not analysed"
+                        .into(),
+            }]
+        }));
     }
     let w = words(low, sql)?;
     let kw = |i: usize, k: &str| is(&w, i, k);
@@ -375,6 +463,44 @@ mod tests {
     }
 
     #[test]
+    fn do_block_that_only_reads_and_inserts_is_an_insert() {
+        let sql = "DO $$\nBEGIN\n  IF EXISTS (SELECT 1 FROM properties WHERE k = 'x; drop') THEN\n    RETURN;\n  END IF;\n  IF (SELECT last_value FROM audit_seq) > 1 THEN\n    INSERT INTO properties (k, v) VALUES ('x', 'false');\n  END IF;\nEND $$";
+        let ops = rec(Engine::Postgres, sql).unwrap();
+        assert_eq!(ops.len(), 1, "{ops:?}");
+        match &ops[0] {
+            Op::Dml {
+                kind: DmlKind::Insert,
+                target: Some(t),
+                sources,
+                ..
+            } => {
+                assert_eq!(t.as_str(), "properties");
+                assert!(sources.is_empty(), "{sources:?}");
+            }
+            other => panic!("{other:?}"),
+        }
+        let copy = "DO $body$ BEGIN INSERT INTO b (id) SELECT id FROM a; END $body$";
+        match &rec(Engine::Postgres, copy).unwrap()[0] {
+            Op::Dml { sources, .. } => assert_eq!(sources[0].as_str(), "a"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn do_block_with_ddl_dynamic_sql_or_updates_stays_unknown() {
+        for body in [
+            "ALTER TABLE t ADD COLUMN c int;",
+            "EXECUTE 'ALTER TABLE ' || tbl || ' ADD c int';",
+            "UPDATE t SET c = 1;",
+            "PERFORM my_function();",
+        ] {
+            let sql = format!("DO $$ BEGIN {body} END $$");
+            let ops = rec(Engine::Postgres, &sql).unwrap();
+            assert!(matches!(ops[0], Op::Unknown { .. }), "{body}: {ops:?}");
+        }
+    }
+
+    #[test]
     fn drop_index_concurrently() {
         let ops = rec(
             Engine::Postgres,
@@ -508,7 +634,15 @@ mod tests {
     #[test]
     fn do_blocks_are_unknown_and_gibberish_is_none() {
         assert!(matches!(
+            &rec(Engine::Postgres, "DO $$ BEGIN EXECUTE 'x'; END $$").unwrap()[0],
+            Op::Unknown { .. }
+        ));
+        assert!(matches!(
             &rec(Engine::Postgres, "DO $$ BEGIN END $$").unwrap()[0],
+            Op::Other { .. }
+        ));
+        assert!(matches!(
+            &rec(Engine::Postgres, "DO LANGUAGE plpgsql").unwrap()[0],
             Op::Unknown { .. }
         ));
         assert!(rec(Engine::Postgres, "FROBNICATE the widgets").is_none());
