@@ -408,12 +408,13 @@ pub fn unknown_findings(
 }
 
 /// The same run-time SQL in both revisions: the same file (the old side's
-/// path carries `old:`), line, column, reason and tables — an unchanged
-/// file, or an unchanged statement in it.
+/// path carries `old:`), reason (with its count of such strings) and tables
+/// — an unchanged file, or one where only other lines changed and moved it.
+/// It is shown once, where the new code has it.
 fn same_unknown(a: &Unknown, b: &Unknown) -> bool {
     let path = |s: &Span| s.file.strip_prefix("old:").unwrap_or(&s.file).to_string();
     let place = match (&a.span, &b.span) {
-        (Some(x), Some(y)) => path(x) == path(y) && x.line == y.line && x.column == y.column,
+        (Some(x), Some(y)) => path(x) == path(y),
         (None, None) => true,
         _ => false,
     };
@@ -514,11 +515,24 @@ mod tests {
     }
 
     #[test]
-    fn unknown_usage_that_moved_is_reported_for_each_side() {
+    fn unknown_usage_moved_by_other_lines_is_reported_once_where_new_code_has_it() {
         let touched: BTreeSet<String> = ["users".to_string()].into();
         let (f, _) = unknown_findings(&side("old:src/db.go", 7), &side("src/db.go", 9), &touched);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(f[0].message.starts_with("old and new code src/db.go:9"));
+    }
+
+    #[test]
+    fn different_unknown_usage_is_reported_for_each_side() {
+        let touched: BTreeSet<String> = ["users".to_string()].into();
+        let mut new = side("src/db.go", 9);
+        new.unknown[0].why =
+            "SQL built at run time (interpolated string; 2 such strings in this file)".into();
+        let (f, _) = unknown_findings(&side("old:src/db.go", 7), &new, &touched);
         assert_eq!(f.len(), 2, "{f:?}");
         assert!(f[0].message.starts_with("old code old:src/db.go:7"));
         assert!(f[1].message.starts_with("new code src/db.go:9"));
+        let (f, _) = unknown_findings(&side("old:src/a.go", 7), &side("src/b.go", 7), &touched);
+        assert_eq!(f.len(), 2, "another file: {f:?}");
     }
 }

@@ -1,5 +1,7 @@
 //! Query parameters in every common style — `$1`, `?`, `%s`, `%(name)s`,
-//! `:name`, `@p1`, `@name::type`, `#{name}`, sqlc's `sqlc.arg(name)`,
+//! `:name`, `@p1`, `@name::type`, `#{name}`, `{{name}}` and `{{name::type}}`
+//! (named parameters of hand-written query helpers, umami's `rawQuery`),
+//! sqlc's `sqlc.arg(name)`,
 //! `sqlc.narg(name)`, `sqlc.slice(name)` — rewritten to the one style
 //! the engine's parser accepts (`$n` for PostgreSQL, `?` elsewhere), so a
 //! literal written for any driver parses. A small SQL lexer skips quoted
@@ -48,6 +50,10 @@ pub fn normalize(sql: &str, engine: Engine) -> String {
             b'$' | b'#' if b.get(i + 1) == Some(&b'{') => {
                 b[i..].iter().position(|x| *x == b'}').map(|p| p + 1)
             }
+            b'{' if b.get(i + 1) == Some(&b'{') => sql[i + 2..]
+                .find("}}")
+                .filter(|&e| !sql[i + 2..i + 2 + e].contains(['\n', '{']))
+                .map(|e| e + 4),
             b'?' if !matches!(b.get(i + 1), Some(b'|' | b'&')) => Some(1 + digits(b, i + 1)),
             b'%' if b.get(i + 1) == Some(&b'(') => {
                 // `%(name)s`: the conversion letter must follow the `)`.
@@ -93,6 +99,17 @@ pub fn normalize(sql: &str, engine: Engine) -> String {
                 out.push_str(&sql[copied..i]);
                 out.push_str(sql[i + 11..i + len - 1].trim());
                 out.push_str(".*");
+                i += len;
+                copied = i;
+            }
+            Some(len) if c == b'{' => {
+                // `{{name::type}}` keeps its cast.
+                out.push_str(&sql[copied..i]);
+                param(&mut out);
+                if let Some((_, ty)) = sql[i + 2..i + len - 2].split_once("::") {
+                    out.push_str("::");
+                    out.push_str(ty.trim());
+                }
                 i += len;
                 copied = i;
             }
@@ -253,6 +270,10 @@ mod tests {
             "a = ? and b = ? -- :c"
         );
         assert_eq!(pg("x = $$ :y $$"), "x = $$ :y $$");
+        assert_eq!(
+            pg("w = {{websiteId::uuid}} AND t >= {{ startDate }} AND j = '{{1}}'"),
+            "w = $1::uuid AND t >= $2 AND j = '{{1}}'"
+        );
         assert_eq!(pg("x = %(a)é"), "x = %(a)é");
     }
 
