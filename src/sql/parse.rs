@@ -73,6 +73,7 @@ pub fn parse_script(
 
 fn parse_one(stmt: &mut Statement, dialect: &dyn sqlparser::dialect::Dialect, low: &Lowering) {
     let text = template_qualifiers_blanked(&stmt.text);
+    let text = sqlite_bracket_type_sizes(&text, low.engine);
     let sql = strip_mysql_executable_comment(&text, low.engine);
     let (sql, nocopy) = mariadb_nocopy(&sql, low.engine);
     let (sql, collations) = pg_type_collations(&sql, low.engine);
@@ -194,6 +195,49 @@ fn template_qualifiers_blanked(sql: &str) -> std::borrow::Cow<'_, str> {
         }
     }
     // Only ASCII bytes were replaced by spaces: still UTF-8.
+    String::from_utf8(out).map_or(sql.into(), Into::into)
+}
+
+/// SQLite takes any words as a type name, and `[...]` is one of its name
+/// quotes, so `varchar[10]` (stashapp/stash's migrations) is a valid
+/// column type there that sqlparser does not read. A `[digits]` right after
+/// a letter can only be part of a type name: it becomes `(digits)`, the
+/// same length, outside literals and comments.
+fn sqlite_bracket_type_sizes(sql: &str, engine: Engine) -> std::borrow::Cow<'_, str> {
+    if engine != Engine::Sqlite || !sql.contains('[') {
+        return sql.into();
+    }
+    let b = sql.as_bytes();
+    let mut out = b.to_vec();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            q @ (b'\'' | b'"' | b'`') => {
+                i += 1;
+                while i < b.len() && b[i] != q {
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'-' if b.get(i + 1) == Some(&b'-') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i = sql[i + 2..].find("*/").map_or(b.len(), |e| i + 2 + e + 2);
+            }
+            b'[' if i > 0 && b[i - 1].is_ascii_alphabetic() => {
+                let digits = b[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+                if digits > 0 && b.get(i + 1 + digits) == Some(&b']') {
+                    out[i] = b'(';
+                    out[i + 1 + digits] = b')';
+                }
+                i += 1 + digits;
+            }
+            _ => i += 1,
+        }
+    }
     String::from_utf8(out).map_or(sql.into(), Into::into)
 }
 
@@ -479,6 +523,31 @@ mod tests {
         assert!(out.ends_with("default '{{1}}.x'"), "{out}");
         let plain = "select '{{a}}.b' -- {{ x }}.y";
         assert_eq!(template_qualifiers_blanked(plain), plain);
+    }
+
+    #[test]
+    fn sqlite_bracket_type_sizes_become_parenthesised() {
+        let sql = "ALTER TABLE `p` ADD COLUMN `c` varchar[10] DEFAULT '[1]'";
+        assert_eq!(
+            sqlite_bracket_type_sizes(sql, Engine::Sqlite),
+            "ALTER TABLE `p` ADD COLUMN `c` varchar(10) DEFAULT '[1]'"
+        );
+        // A bracket-quoted name stays one.
+        let named = "SELECT [order] FROM t";
+        assert_eq!(sqlite_bracket_type_sizes(named, Engine::Sqlite), named);
+        assert_eq!(sqlite_bracket_type_sizes(sql, Engine::Postgres), sql);
+        let file: Arc<str> = Arc::from("m.sql");
+        let low = Lowering {
+            engine: Engine::Sqlite,
+            volatile_functions: &[],
+        };
+        let stmts = parse_script(&file, sql, 0..sql.len(), &low);
+        assert!(stmts[0].parse_error.is_none(), "{:?}", stmts[0].parse_error);
+        assert!(
+            matches!(stmts[0].ops[0], Op::AddColumn { .. }),
+            "{:?}",
+            stmts[0].ops
+        );
     }
 
     #[test]
