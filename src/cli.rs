@@ -1,11 +1,12 @@
 //! The command line: argument definitions (clap) and the dispatch from a
-//! subcommand to the library. The exit-code contract lives here:
-//! a verdict's code, 2 for invalid input or usage, 1 for an internal failure.
+//! subcommand to the library, and the mapping of each outcome to an exit
+//! code of the contract in `exit`.
 
 use crate::analysis::stats::Stats;
 use crate::check::{self, CheckError, CheckOptions};
 use crate::config::Config;
 use crate::engine::{Engine, Version};
+use crate::exit;
 use crate::report;
 use crate::rules;
 use crate::schema::render::{render, unified_diff};
@@ -138,11 +139,6 @@ fn parse_verdict(s: &str) -> Result<Verdict, String> {
     Verdict::parse(s).ok_or_else(|| format!("unknown verdict '{s}' (expected zero-downtime, expand-contract, maintenance-window or blocked)"))
 }
 
-/// Exit code for invalid input or usage.
-pub const EXIT_USAGE: u8 = 2;
-/// Exit code for an internal failure.
-pub const EXIT_INTERNAL: u8 = 1;
-
 /// A failure of a command: bad input (2) or an internal failure (1).
 #[derive(Debug)]
 pub enum Failure {
@@ -168,7 +164,11 @@ pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let code = if e.use_stderr() { EXIT_USAGE } else { 0 };
+            let code = if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::SUCCESS
+            };
             let _ = e.print();
             return ExitCode::from(code);
         }
@@ -186,11 +186,11 @@ pub fn main() -> ExitCode {
         }
         Err(Failure::Input(m)) => {
             eprintln!("shipgate: error: {m}");
-            ExitCode::from(EXIT_USAGE)
+            ExitCode::from(exit::USAGE)
         }
         Err(Failure::Internal(m)) => {
             eprintln!("shipgate: internal error: {m}");
-            ExitCode::from(EXIT_INTERNAL)
+            ExitCode::from(exit::INTERNAL)
         }
     }
 }
@@ -363,7 +363,7 @@ fn run_check(args: CheckArgs) -> Result<(String, u8), Failure> {
     let code = if report.verdict >= fail_on {
         report.verdict.exit_code()
     } else {
-        0
+        exit::SUCCESS
     };
     Ok((output, code))
 }

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod code;
 pub mod config;
 pub mod engine;
+pub mod exit;
 pub mod facts;
 pub mod migrations;
 pub mod osc;
