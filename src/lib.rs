@@ -15,6 +15,7 @@ pub mod osc;
 pub mod report;
 pub mod rules;
 pub mod schema;
+pub mod settings;
 pub mod source;
 pub mod span;
 pub mod sql;
