@@ -198,7 +198,7 @@ pub fn run(command: Command) -> Result<(String, u8), Failure> {
             let s = resolve(args.engine.flags(), tree.as_ref())?;
             let dir = s.migrations.as_deref();
             let (schema, engine) = check::load_schema(tree.as_ref(), s.engine, dir)?;
-            Ok((render(&schema, engine), 0))
+            Ok((render(&schema, engine), exit::SUCCESS))
         }
         Command::Diff(args) => {
             let (old, new) = open_revisions(&args)?;
@@ -215,7 +215,7 @@ pub fn run(command: Command) -> Result<(String, u8), Failure> {
                 &old.label(),
                 &new.label(),
             );
-            Ok((diff, 0))
+            Ok((diff, exit::SUCCESS))
         }
         Command::Rules => {
             let mut out = String::new();
@@ -231,10 +231,10 @@ pub fn run(command: Command) -> Result<(String, u8), Failure> {
                     r.summary
                 ));
             }
-            Ok((out, 0))
+            Ok((out, exit::SUCCESS))
         }
         Command::Explain { rule } => match rules::find(&rule) {
-            Some(r) => Ok((rules::explain(r), 0)),
+            Some(r) => Ok((rules::explain(r), exit::SUCCESS)),
             None => Err(Failure::Input(format!(
                 "no rule named '{rule}'; `shipgate rules` lists them"
             ))),
