@@ -150,7 +150,8 @@ fn code_only(text: &str) -> String {
         } else if let Some(after) = rest.strip_prefix('\'') {
             // A character literal ('x', '\n', '\u{..}'), else a lifetime.
             let close = if let Some(escaped) = after.strip_prefix('\\') {
-                escaped.find('\'').map(|p| p + 2)
+                // Past the escaped character: `'\''` ends at its third quote.
+                escaped.get(1..).and_then(|e| e.find('\'')).map(|p| p + 3)
             } else {
                 after
                     .char_indices()
@@ -574,7 +575,7 @@ fn the_scanner_reads_use_trees_aliases_and_skips_tests_and_strings() {
 use crate::a::{self, b::{X, Y as Z}};
 use super::e::f;
 // crate::c::in_a_comment
-fn g() { let s = "crate::c::in_a_string"; let r = r#"crate::c::raw"#; a::b::h(); 'x'; }
+fn g() { let s = "crate::c::in_a_string"; let r = r#"crate::c::raw"#; a::b::h(); 'x'; '\''; }
 #[cfg(test)]
 mod tests { use crate::c::only_in_tests; }
 "##;
