@@ -62,17 +62,6 @@ pub struct UsageRow {
     pub writes: Vec<String>,
 }
 
-/// Reads the `[code]` table of shipgate.toml.
-pub fn scan_config(value: Option<&toml::Value>) -> Result<ScanConfig, CheckError> {
-    match value {
-        None => Ok(ScanConfig::default()),
-        Some(v) => v
-            .clone()
-            .try_into()
-            .map_err(|e| CheckError::Input(format!("shipgate.toml: [code]: {e}"))),
-    }
-}
-
 /// What a check found: everything the reports render.
 pub struct CheckReport {
     pub verdict: Verdict,

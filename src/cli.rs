@@ -1,14 +1,14 @@
 //! The command line: argument definitions (clap) and the dispatch from a
-//! subcommand to the library. The exit-code contract lives here:
-//! a verdict's code, 2 for invalid input or usage, 1 for an internal failure.
+//! subcommand to the library, and the mapping of each outcome to an exit
+//! code of the contract in `exit`.
 
-use crate::analysis::stats::Stats;
 use crate::check::{self, CheckError, CheckOptions};
-use crate::config::Config;
 use crate::engine::{Engine, Version};
+use crate::exit;
 use crate::report;
 use crate::rules;
 use crate::schema::render::{render, unified_diff};
+use crate::settings::{self, parse_engine, parse_verdict, parse_version, Flags, Settings};
 use crate::source::{DirTree, GitTree, Tree};
 use crate::verdict::Verdict;
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -69,10 +69,10 @@ pub struct RevisionArgs {
 
 #[derive(Debug, Args)]
 pub struct EngineArgs {
-    /// The database engine (default: shipgate.toml, else detected from the migrations).
+    /// The database engine (default: $SHIPGATE_ENGINE, then shipgate.toml, else detected from the migrations).
     #[arg(long, value_parser = parse_engine)]
     pub engine: Option<Engine>,
-    /// The engine version production runs (e.g. 15, 8.0.35, 10.11.6, 3.45).
+    /// The engine version production runs (e.g. 15, 8.0.35, 10.11.6, 3.45; default: $SHIPGATE_ENGINE_VERSION, then shipgate.toml).
     #[arg(long, value_name = "X", value_parser = parse_version)]
     pub engine_version: Option<Version>,
     /// The migrations folder or schema file, relative to the repository root.
@@ -97,7 +97,7 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// The verdict at and above which the exit code is the verdict's.
+    /// The verdict at and above which the exit code is the verdict's (default: $SHIPGATE_FAIL_ON, then shipgate.toml, else expand-contract).
     #[arg(long, value_name = "VERDICT", value_parser = parse_verdict)]
     pub fail_on: Option<Verdict>,
 }
@@ -122,26 +122,6 @@ pub enum Format {
     Text,
     Json,
 }
-
-fn parse_engine(s: &str) -> Result<Engine, String> {
-    Engine::parse(s).ok_or_else(|| {
-        format!("unknown engine '{s}' (expected postgres, mysql, mariadb or sqlite)")
-    })
-}
-
-fn parse_version(s: &str) -> Result<Version, String> {
-    Version::parse(s)
-        .ok_or_else(|| format!("'{s}' is not a version (expected e.g. 15, 8.0.35, 10.11.6, 3.45)"))
-}
-
-fn parse_verdict(s: &str) -> Result<Verdict, String> {
-    Verdict::parse(s).ok_or_else(|| format!("unknown verdict '{s}' (expected zero-downtime, expand-contract, maintenance-window or blocked)"))
-}
-
-/// Exit code for invalid input or usage.
-pub const EXIT_USAGE: u8 = 2;
-/// Exit code for an internal failure.
-pub const EXIT_INTERNAL: u8 = 1;
 
 /// A failure of a command: bad input (2) or an internal failure (1).
 #[derive(Debug)]
@@ -168,7 +148,11 @@ pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let code = if e.use_stderr() { EXIT_USAGE } else { 0 };
+            let code = if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::SUCCESS
+            };
             let _ = e.print();
             return ExitCode::from(code);
         }
@@ -186,11 +170,11 @@ pub fn main() -> ExitCode {
         }
         Err(Failure::Input(m)) => {
             eprintln!("shipgate: error: {m}");
-            ExitCode::from(EXIT_USAGE)
+            ExitCode::from(exit::USAGE)
         }
         Err(Failure::Internal(m)) => {
             eprintln!("shipgate: internal error: {m}");
-            ExitCode::from(EXIT_INTERNAL)
+            ExitCode::from(exit::INTERNAL)
         }
     }
 }
@@ -211,19 +195,17 @@ pub fn run(command: Command) -> Result<(String, u8), Failure> {
                     return Err(Failure::Input("schema needs --dir DIR or --rev REV".into()))
                 }
             };
-            let cfg = load_config(args.engine.config.as_deref(), tree.as_ref())?;
-            let engine = engine_of(&args.engine, &cfg)?;
-            let dir = args.engine.migrations.clone().or(cfg.migrations.clone());
-            let (schema, engine) = check::load_schema(tree.as_ref(), engine, dir.as_deref())?;
-            Ok((render(&schema, engine), 0))
+            let s = resolve(args.engine.flags(), tree.as_ref())?;
+            let dir = s.migrations.as_deref();
+            let (schema, engine) = check::load_schema(tree.as_ref(), s.engine, dir)?;
+            Ok((render(&schema, engine), exit::SUCCESS))
         }
         Command::Diff(args) => {
             let (old, new) = open_revisions(&args)?;
-            let cfg = load_config(args.engine.config.as_deref(), new.as_ref())?;
-            let engine = engine_of(&args.engine, &cfg)?;
-            let dir = args.engine.migrations.clone().or(cfg.migrations.clone());
-            let (s1, engine) = check::load_schema(new.as_ref(), engine, dir.as_deref())?;
-            let s0 = match check::load_schema(old.as_ref(), Some(engine), dir.as_deref()) {
+            let s = resolve(args.engine.flags(), new.as_ref())?;
+            let dir = s.migrations.as_deref();
+            let (s1, engine) = check::load_schema(new.as_ref(), s.engine, dir)?;
+            let s0 = match check::load_schema(old.as_ref(), Some(engine), dir) {
                 Ok((s, _)) => s,
                 Err(_) => Default::default(),
             };
@@ -233,7 +215,7 @@ pub fn run(command: Command) -> Result<(String, u8), Failure> {
                 &old.label(),
                 &new.label(),
             );
-            Ok((diff, 0))
+            Ok((diff, exit::SUCCESS))
         }
         Command::Rules => {
             let mut out = String::new();
@@ -249,10 +231,10 @@ pub fn run(command: Command) -> Result<(String, u8), Failure> {
                     r.summary
                 ));
             }
-            Ok((out, 0))
+            Ok((out, exit::SUCCESS))
         }
         Command::Explain { rule } => match rules::find(&rule) {
-            Some(r) => Ok((rules::explain(r), 0)),
+            Some(r) => Ok((rules::explain(r), exit::SUCCESS)),
             None => Err(Failure::Input(format!(
                 "no rule named '{rule}'; `shipgate rules` lists them"
             ))),
@@ -278,75 +260,42 @@ fn open_revisions(args: &RevisionArgs) -> Result<Revisions, Failure> {
     }
 }
 
-/// The settings file: `--config FILE`, or `shipgate.toml` at the root of the tree.
-fn load_config(path: Option<&str>, tree: &dyn Tree) -> Result<Config, Failure> {
-    match path {
-        Some(p) => {
-            let text =
-                std::fs::read_to_string(p).map_err(|e| Failure::Input(format!("{p}: {e}")))?;
-            Config::parse(p, &text).map_err(Failure::Input)
-        }
-        None if tree.files().iter().any(|f| f == "shipgate.toml") => {
-            let text = tree.read_text("shipgate.toml")?;
-            Config::parse("shipgate.toml", &text).map_err(Failure::Input)
-        }
-        None => Ok(Config::default()),
-    }
+/// The settings of a command that reads `tree` (the new revision): its
+/// flags, the environment and `shipgate.toml`, merged in `settings`.
+fn resolve(flags: Flags, tree: &dyn Tree) -> Result<Settings, Failure> {
+    let file = settings::read_config(flags.config.as_deref(), tree).map_err(Failure::Input)?;
+    let file = file.as_ref().map(|(p, t)| (p.as_str(), t.as_str()));
+    Settings::resolve(&flags, &settings::process_env, file).map_err(Failure::Input)
 }
 
-fn engine_of(args: &EngineArgs, cfg: &Config) -> Result<Option<Engine>, Failure> {
-    match (&args.engine, &cfg.engine) {
-        (Some(e), _) => Ok(Some(*e)),
-        (None, Some(name)) => parse_engine(name)
-            .map(Some)
-            .map_err(|e| Failure::Input(format!("shipgate.toml: engine: {e}"))),
-        (None, None) => Ok(None),
+impl EngineArgs {
+    /// The flags shared by every command that reads migrations.
+    fn flags(&self) -> Flags {
+        Flags {
+            engine: self.engine,
+            engine_version: self.engine_version.clone(),
+            migrations: self.migrations.clone(),
+            config: self.config.clone(),
+            ..Flags::default()
+        }
     }
 }
 
 fn run_check(args: CheckArgs) -> Result<(String, u8), Failure> {
     let (old, new) = open_revisions(&args.revisions)?;
-    let cfg = load_config(args.revisions.engine.config.as_deref(), new.as_ref())?;
-    let engine = engine_of(&args.revisions.engine, &cfg)?;
-    let version = match (&args.revisions.engine.engine_version, &cfg.engine_version) {
-        (Some(v), _) => Some(v.clone()),
-        (None, Some(s)) => Some(
-            parse_version(s)
-                .map_err(|e| Failure::Input(format!("shipgate.toml: engine_version: {e}")))?,
-        ),
-        (None, None) => None,
+    let flags = Flags {
+        fail_on: args.fail_on,
+        stats: args.stats.clone(),
+        ..args.revisions.engine.flags()
     };
-    let fail_on = match (args.fail_on, &cfg.fail_on) {
-        (Some(v), _) => v,
-        (None, Some(s)) => {
-            parse_verdict(s).map_err(|e| Failure::Input(format!("shipgate.toml: fail_on: {e}")))?
-        }
-        (None, None) => Verdict::ExpandContract,
-    };
-    let stats = match (&args.stats, &cfg.stats) {
-        (Some(p), _) => {
-            let text =
-                std::fs::read_to_string(p).map_err(|e| Failure::Input(format!("{p}: {e}")))?;
-            Some(Stats::parse(p, &text).map_err(Failure::Input)?)
-        }
-        (None, Some(p)) => {
-            let text = new.read_text(p)?;
-            Some(Stats::parse(p, &text).map_err(Failure::Input)?)
-        }
-        (None, None) => None,
-    };
+    let s = resolve(flags, new.as_ref())?;
     let opts = CheckOptions {
-        engine,
-        version,
-        migrations: args
-            .revisions
-            .engine
-            .migrations
-            .clone()
-            .or(cfg.migrations.clone()),
-        stats,
-        code: check::scan_config(cfg.code.as_ref())?,
-        external_tables: cfg.external_tables.clone(),
+        engine: s.engine,
+        version: s.engine_version.clone(),
+        migrations: s.migrations.clone(),
+        stats: s.load_stats(new.as_ref()).map_err(Failure::Input)?,
+        code: s.code.clone(),
+        external_tables: s.external_tables.clone(),
         queries: match &args.queries {
             Some(p) => Some((
                 p.clone(),
@@ -360,10 +309,10 @@ fn run_check(args: CheckArgs) -> Result<(String, u8), Failure> {
         Format::Text => report::text::render(&report, report::use_color()),
         Format::Json => report::json::render(&report),
     };
-    let code = if report.verdict >= fail_on {
+    let code = if report.verdict >= s.fail_on {
         report.verdict.exit_code()
     } else {
-        0
+        exit::SUCCESS
     };
     Ok((output, code))
 }

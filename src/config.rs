@@ -1,7 +1,9 @@
 //! `shipgate.toml`: the repository's settings, read from the repository
-//! root (or `--config FILE`). Every setting is optional; command-line flags
-//! win over the file.
+//! root (or `--config FILE`), as written. Every setting is optional; an
+//! unknown key is an error naming the file, the line and the table.
+//! `settings` merges the file with flags, environment and defaults.
 
+use crate::code::ScanConfig;
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -17,27 +19,34 @@ pub struct Config {
     pub fail_on: Option<String>,
     /// Table statistics file, relative to the repository root.
     pub stats: Option<String>,
-    /// Which code to read for SQL (globs).
+    /// Which code to read for SQL (globs): the `[code]` table.
     #[serde(default)]
-    pub code: Option<toml::Value>,
+    pub code: Option<ScanConfig>,
     /// Tables the migrations do not create (another schema folder, an init
     /// script): treated as existing, shape unknown.
     #[serde(default)]
     pub external_tables: Vec<String>,
-    /// Deploy topology (instances, capacity, strategy).
+    /// Deploy topology (instances, capacity, strategy): read by no command
+    /// yet, so its keys are not checked.
     #[serde(default)]
     pub deploy: Option<toml::Value>,
 }
 
 impl Config {
-    /// Parses the file's text; errors name the file and line.
+    /// Parses the file's text; errors name the file and line, and the
+    /// table when the key is inside one (`[code]`).
     pub fn parse(path: &str, text: &str) -> Result<Config, String> {
         toml::from_str(text).map_err(|e| {
-            let line = e
-                .span()
-                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
-                .unwrap_or(1);
-            format!("{path}:{line}: {}", e.message().trim())
+            let start = e.span().map(|s| s.start.min(text.len())).unwrap_or(0);
+            let line = text[..start].matches('\n').count() + 1;
+            let table = text[..start]
+                .lines()
+                .rev()
+                .map(str::trim)
+                .find(|l| l.starts_with('['))
+                .and_then(|l| l.split_once(']').map(|(t, _)| format!("{t}]: ")))
+                .unwrap_or_default();
+            format!("{path}:{line}: {table}{}", e.message().trim())
         })
     }
 }

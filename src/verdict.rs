@@ -1,5 +1,6 @@
 //! Verdicts, severities and findings: the vocabulary every layer reports in.
 
+use crate::exit;
 use crate::span::Span;
 use serde::Serialize;
 use std::fmt;
@@ -39,10 +40,10 @@ impl Verdict {
     /// The process exit code of this verdict (DESIGN.md).
     pub fn exit_code(self) -> u8 {
         match self {
-            Verdict::ZeroDowntime => 0,
-            Verdict::ExpandContract => 10,
-            Verdict::MaintenanceWindow => 20,
-            Verdict::Blocked => 30,
+            Verdict::ZeroDowntime => exit::ZERO_DOWNTIME,
+            Verdict::ExpandContract => exit::EXPAND_CONTRACT,
+            Verdict::MaintenanceWindow => exit::MAINTENANCE_WINDOW,
+            Verdict::Blocked => exit::BLOCKED,
         }
     }
 }

@@ -9,6 +9,15 @@ use std::path::Path;
 fn shipgate() -> Command {
     let mut c = Command::cargo_bin("shipgate").unwrap();
     c.env("NO_COLOR", "1");
+    // Settings the environment could give (src/settings.rs) come only from
+    // the test itself.
+    for var in [
+        "SHIPGATE_ENGINE",
+        "SHIPGATE_ENGINE_VERSION",
+        "SHIPGATE_FAIL_ON",
+    ] {
+        c.env_remove(var);
+    }
     c
 }
 
@@ -155,6 +164,86 @@ fn bad_config_names_file_and_line() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("shipgate.toml:2"));
+}
+
+#[test]
+fn an_unknown_key_in_a_table_of_the_config_names_line_and_table() {
+    let t = tempfile::tempdir().unwrap();
+    for side in ["old", "new"] {
+        write(
+            t.path(),
+            &format!("{side}/migrations/0001_a.sql"),
+            "CREATE TABLE a (id int);\n",
+        );
+    }
+    write(
+        t.path(),
+        "new/shipgate.toml",
+        "engine = \"postgres\"\n[code]\nexclud = [\"vendor/**\"]\n",
+    );
+    shipgate()
+        .current_dir(t.path())
+        .args(["check", "--old", "old", "--new", "new"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "shipgate.toml:3: [code]: unknown field `exclud`",
+        ));
+}
+
+#[test]
+fn the_environment_sits_between_the_flags_and_the_config() {
+    let t = tempfile::tempdir().unwrap();
+    for side in ["old", "new"] {
+        write(
+            t.path(),
+            &format!("{side}/migrations/0001_a.sql"),
+            "CREATE TABLE a (id int PRIMARY KEY, name text);\n",
+        );
+    }
+    write(
+        t.path(),
+        "new/migrations/0002_b.sql",
+        "ALTER TABLE a RENAME COLUMN name TO full_name;\n",
+    );
+    // An expand-contract release (exit 10 at the default --fail-on).
+    write(
+        t.path(),
+        "new/shipgate.toml",
+        "engine = \"postgres\"\nfail_on = \"maintenance-window\"\n",
+    );
+    let run = |env: &[(&str, &str)], flags: &[&str]| {
+        let mut c = shipgate();
+        c.current_dir(t.path())
+            .args(["check", "--old", "old", "--new", "new"])
+            .args(flags);
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.output().unwrap()
+    };
+    let code = |o: std::process::Output| o.status.code();
+    assert_eq!(code(run(&[], &[])), Some(0), "the file's fail_on");
+    let env = [("SHIPGATE_FAIL_ON", "expand-contract")];
+    assert_eq!(
+        code(run(&env, &[])),
+        Some(10),
+        "the environment over the file"
+    );
+    let flag = ["--fail-on", "maintenance-window"];
+    assert_eq!(
+        code(run(&env, &flag)),
+        Some(0),
+        "the flag over the environment"
+    );
+    let bad = run(&[("SHIPGATE_ENGINE", "oracle")], &[]);
+    assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("SHIPGATE_ENGINE: unknown engine 'oracle'"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -7,10 +7,8 @@ use super::cost::{size_of, Assessment, Size, Technique};
 use super::stats::Stats;
 use crate::engine::{Engine, Version};
 use crate::facts::EngineFacts;
-use crate::rules::Rule;
 use crate::schema::Schema;
 use crate::sql::ir::{Name, Op, Statement};
-use crate::verdict::{Finding, Severity, Verdict};
 use std::collections::BTreeSet;
 
 /// Transaction and session state while walking a migration file.
@@ -147,44 +145,6 @@ impl Ctx<'_> {
             None, // a copy: rows at the rewrite rate
             self.facts,
         )
-    }
-
-    /// A finding on this statement with the rule's own severity and class.
-    pub fn finding(&self, rule: &Rule, message: String, help: String) -> Finding {
-        self.finding_with(rule, rule.severity, rule.class, message, help)
-    }
-
-    pub fn finding_with(
-        &self,
-        rule: &Rule,
-        severity: Severity,
-        class: Verdict,
-        message: String,
-        help: String,
-    ) -> Finding {
-        Finding {
-            rule: rule.id,
-            name: rule.name,
-            severity,
-            class,
-            span: self.stmt.span.clone(),
-            message,
-            help,
-        }
-    }
-
-    /// A finding whose class is the cost technique's (zero-downtime with a
-    /// safe rewrite, expand-contract by shadow copy, or maintenance window).
-    pub fn cost_finding(&self, rule: &Rule, message: String) -> Finding {
-        let help = match self.technique {
-            Technique::AsWritten => rule.instead.to_string(),
-            Technique::SafeRewrite { hint, .. } => hint.clone(),
-            Technique::ShadowCopy { hint } => hint.clone(),
-            Technique::Maintenance { why } => {
-                format!("no online path: {why}; plan a maintenance window")
-            }
-        };
-        self.finding_with(rule, rule.severity, self.technique.class(), message, help)
     }
 
     /// The lock the op takes, in the engine's words.

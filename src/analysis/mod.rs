@@ -19,7 +19,7 @@ use crate::facts::{facts, EngineFacts};
 use crate::rules;
 use crate::schema::{replay_statement, ReplayError, Schema};
 use crate::span::Span;
-use crate::sql::ir::{Name, Op, Statement, TxControl};
+use crate::sql::ir::{is_ddl, Name, Op, Statement, TxControl};
 use crate::verdict::{Finding, Severity, Verdict};
 use compat::{phase_need, AssumedUsage, PhaseNeed, Usage};
 use context::{Ctx, TxState};
@@ -485,19 +485,6 @@ fn adds_primary_key(stmt: &Statement) -> bool {
             }
         )
     })
-}
-
-/// The op changes the schema (as opposed to data, session or transaction
-/// control): what MySQL commits implicitly.
-pub fn is_ddl(op: &Op) -> bool {
-    !matches!(
-        op,
-        Op::Dml { .. }
-            | Op::SetSetting { .. }
-            | Op::Transaction { .. }
-            | Op::Other { .. }
-            | Op::Unknown { .. }
-    )
 }
 
 /// Drops findings a `shipgate:allow` comment covers; reports unused allows.

@@ -384,7 +384,7 @@ mod tests {
         ] {
             let e = Alter::parse(Engine::Mysql, sql).unwrap_err();
             assert!(e.to_string().contains(clause), "{sql}: {e}");
-            assert_eq!(e.exit_code(), crate::cli::EXIT_USAGE);
+            assert_eq!(e.exit_code(), crate::exit::USAGE);
         }
         // Not MySQL: the parser's own error stands.
         assert!(Alter::parse(Engine::Postgres, "ALTER TABLE t FORCE").is_err());

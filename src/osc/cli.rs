@@ -1,8 +1,9 @@
 //! `shipgate osc` on the command line: arguments, the subcommands
 //! `status` and `cleanup`, and the mapping of outcomes to exit codes.
 
+use super::options::Options;
 use super::redact::scrub;
-use super::runner::{self, Options};
+use super::runner;
 use super::throttle::Limits;
 use super::OscError;
 use clap::{Args, Subcommand, ValueEnum};
@@ -202,7 +203,7 @@ pub fn main(args: OscArgs) -> ExitCode {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("shipgate osc: cannot start the runtime: {e}");
-            return ExitCode::from(crate::cli::EXIT_INTERNAL);
+            return ExitCode::from(crate::exit::INTERNAL);
         }
     };
     let (url, json, result) = match args.action {

@@ -4,6 +4,9 @@
 
 use super::db::Conn;
 use super::journal::{self, Journal};
+// `text_of` belongs to the plan (which reads values back with it too); it
+// stays reachable here, where its callers have always found it.
+pub use super::plan::text_of;
 use super::plan::Plan;
 use super::progress::Progress;
 use super::throttle::Throttle;
@@ -79,15 +82,6 @@ pub fn order_by(plan: &Plan) -> String {
         .map(|k| plan.q(&k.name))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// A value read back as text in the engine's syntax.
-pub fn text_of(plan: &Plan, expr: &str) -> String {
-    if plan.engine == crate::engine::Engine::Postgres {
-        format!("({expr})::text")
-    } else {
-        format!("CAST({expr} AS CHAR)")
-    }
 }
 
 pub fn begin(plan: &Plan) -> &'static str {

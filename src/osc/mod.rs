@@ -17,21 +17,27 @@
 //! for the MySQL forms sqlparser cannot read); `mapping` says which source
 //! column feeds each new one; `oracle` checks the copy's mapping against the
 //! engine's own ALTER on a sample; `db` is the thin SQL
-//! connection; `plan` holds the names and SQL fragments; `engines/*` hold
-//! the engine-specific introspection, setup and cut-over; `copy`, `replay`,
+//! connection; `plan` holds the names and SQL fragments (`mysql_forms` the
+//! exact read forms of MySQL verification); `engines/*` hold
+//! the engine-specific introspection, setup and cut-over SQL; `copy`, `replay`,
 //! `verify` are the engine-neutral loops; `throttle` pauses them under
 //! `--max-load`/`--max-replica-lag`; `revert` swaps back to the kept old
-//! table; `journal` the resume state;
+//! table; `journal` the resume state; `options` what a command was asked;
+//! `session` the connections, run lock and engine dispatch (`Eng`) and
+//! `cutover` the swap, both shared by the runner and `revert`;
 //! `runner` the phase machine; `sqlite` the 12-step rebuild; `cli` the
-//! command line.
+//! command line. ARCHITECTURE.md lists who may use whom.
 
 pub mod alter;
 pub mod cli;
 pub mod copy;
+pub mod cutover;
 pub mod db;
 pub mod engines;
 pub mod journal;
 pub mod mapping;
+pub mod mysql_forms;
+pub mod options;
 pub mod oracle;
 pub mod plan;
 pub mod progress;
@@ -39,6 +45,7 @@ pub mod redact;
 pub mod replay;
 pub mod revert;
 pub mod runner;
+pub mod session;
 pub mod sqlite;
 pub mod throttle;
 pub mod verify;
@@ -60,8 +67,8 @@ pub enum OscError {
 impl OscError {
     pub fn exit_code(&self) -> u8 {
         match self {
-            OscError::Invalid(_) | OscError::Refused(_) => crate::cli::EXIT_USAGE,
-            OscError::Failed(_) => crate::cli::EXIT_INTERNAL,
+            OscError::Invalid(_) | OscError::Refused(_) => crate::exit::USAGE,
+            OscError::Failed(_) => crate::exit::INTERNAL,
         }
     }
 }

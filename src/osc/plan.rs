@@ -159,7 +159,7 @@ pub fn build(i: PlanInput<'_>) -> Result<Plan> {
             plan.verify_src.push(format!("CAST({expr} AS {})", c.ty));
             plan.verify_dst.push(qdst.clone());
         } else {
-            let (vs, vd) = super::engines::mysql::verify_forms(&src.ty, &c.ty, &expr, &qdst);
+            let (vs, vd) = super::mysql_forms::verify_forms(&src.ty, &c.ty, &expr, &qdst);
             plan.verify_src.push(vs);
             plan.verify_dst.push(vd);
         }
@@ -310,7 +310,7 @@ impl Plan {
         if self.key_is_binary(i) {
             format!("HEX({expr})")
         } else {
-            super::copy::text_of(self, expr)
+            text_of(self, expr)
         }
     }
 
@@ -411,5 +411,14 @@ pub fn list(items: impl Iterator<Item = String>) -> String {
         v[0].clone()
     } else {
         format!("({})", v.join(", "))
+    }
+}
+
+/// A value read back as text in the engine's syntax.
+pub fn text_of(plan: &Plan, expr: &str) -> String {
+    if plan.engine == crate::engine::Engine::Postgres {
+        format!("({expr})::text")
+    } else {
+        format!("CAST({expr} AS CHAR)")
     }
 }

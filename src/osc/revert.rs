@@ -13,13 +13,15 @@
 //! aside as `_sg_rvt_T` until `shipgate osc cleanup`.
 
 use super::alter::Alter;
+use super::cutover;
 use super::db::Conn;
 use super::engines::{mysql, postgres};
 use super::journal;
 use super::mapping::ColumnMap;
+use super::options::Options;
 use super::plan::{self, Plan, PlanInput};
 use super::progress::Progress;
-use super::runner::{self, Eng, Options};
+use super::session::{self, Eng};
 use super::{OscError, Result};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -113,12 +115,12 @@ pub(super) async fn capture(
 
 /// `shipgate osc revert --table T`.
 pub async fn run(opts: &Options, table: &str) -> Result<()> {
-    let engine = runner::engine_of(&opts.url)?;
+    let engine = session::engine_of(&opts.url)?;
     let eng = Eng(engine);
     let progress = Progress::new(opts.json);
-    let mut conn = runner::connect(engine, &opts.url).await?;
-    runner::prepare_mysql(&mut conn, &eng, opts).await?;
-    let (schema, table) = runner::lock_named(&mut conn, &eng, table).await?;
+    let mut conn = session::connect(engine, &opts.url).await?;
+    session::prepare_mysql(&mut conn, &eng, opts).await?;
+    let (schema, table) = session::lock_named(&mut conn, &eng, table).await?;
     let r = revert(&mut conn, &eng, opts, &schema, &table, &progress).await;
     let _ = conn.scalar(&eng.lock(&schema, &table, true)).await;
     r
@@ -190,17 +192,17 @@ async fn revert(
         "revert",
         json!({"table": jkey, "back_to": names.old, "undoing": entry.statement}),
     );
-    let verified = runner::replay_and_verify(conn, opts, &plan, progress, None).await?;
+    let verified = cutover::replay_and_verify(conn, opts, &plan, progress, None).await?;
     progress.event("verified", verified);
     // The journal entry goes with the swap: the migration is undone.
     let mark = journal.delete_sql(&jkey);
     if eng.pg() {
-        let after = runner::cutover_pg(conn, &plan, opts, &[], &mark, progress).await?;
-        runner::validate_after_swap(conn, schema, table, after).await?;
+        let after = cutover::cutover_pg(conn, &plan, opts, &[], &mark, progress).await?;
+        cutover::validate_after_swap(conn, schema, table, after).await?;
     } else {
-        runner::cutover_mysql(conn, &plan, opts, &mark, progress).await?;
+        cutover::cutover_mysql(conn, &plan, opts, &mark, progress).await?;
     }
-    runner::nothing_left_behind(conn, eng, schema, &names.reverse, table, &names.reverted).await?;
+    cutover::nothing_left_behind(conn, eng, schema, &names.reverse, table, &names.reverted).await?;
     let drops = if eng.pg() {
         postgres::reverse_teardown_sql(schema, table, &[&names.reverted])
     } else {

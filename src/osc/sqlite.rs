@@ -7,8 +7,8 @@
 //! the commit; any violation rolls everything back.
 
 use super::alter::{ident_name, Alter};
+use super::options::Options;
 use super::progress::Progress;
-use super::runner::Options;
 use super::{OscError, Result};
 use crate::engine::Engine;
 use serde_json::json;

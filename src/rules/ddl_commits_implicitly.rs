@@ -2,7 +2,7 @@
 //! `BEGIN … COMMIT` on MySQL/MariaDB, where DDL is not transactional.
 
 use super::*;
-use crate::analysis::is_ddl;
+use crate::sql::ir::is_ddl;
 
 pub static RULE: Rule = Rule {
     id: "SG209",

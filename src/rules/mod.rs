@@ -39,6 +39,7 @@ mod engine_version_caveat;
 mod enum_value_renamed_or_removed;
 mod enum_values_changed;
 mod exclusion_constraint_locks_table;
+mod finding;
 mod foreign_key_scan_blocks_writes;
 mod identity_sequence_collides_with_keys;
 mod index_build_blocks_writes;

@@ -519,3 +519,16 @@ pub struct Allow {
     pub reason: String,
     pub span: Span,
 }
+
+/// The op changes the schema (as opposed to data, session or transaction
+/// control): what MySQL commits implicitly.
+pub fn is_ddl(op: &Op) -> bool {
+    !matches!(
+        op,
+        Op::Dml { .. }
+            | Op::SetSetting { .. }
+            | Op::Transaction { .. }
+            | Op::Other { .. }
+            | Op::Unknown { .. }
+    )
+}
