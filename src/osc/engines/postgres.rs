@@ -257,33 +257,6 @@ pub async fn create_shadow(conn: &mut Conn, alter: &Alter, schema: &str) -> Resu
         qt(schema, &alter.table)
     );
     conn.exec(&create).await?;
-    // LIKE gives the shadow's key and unique constraints names of its own
-    // (`_sg_new_t_pkey`): a constraint the ALTER names by the table's name
-    // is its counterpart with the same definition.
-    let cons = |t: &str| {
-        format!(
-            "SELECT conname, contype::text, pg_get_constraintdef(oid) FROM pg_constraint \
-             WHERE conrelid = {} AND contype IN ('p', 'u', 'x') ORDER BY oid",
-            reg(schema, t)
-        )
-    };
-    let src = conn.rows(&cons(&alter.table)).await?;
-    let dst = conn.rows(&cons(&names.shadow)).await?;
-    let mut used = vec![false; dst.len()];
-    let mut rename = std::collections::BTreeMap::new();
-    for c in &src {
-        if let Some((i, d)) = dst
-            .iter()
-            .enumerate()
-            .find(|(i, d)| !used[*i] && d[1] == c[1] && d[2] == c[2])
-        {
-            used[i] = true;
-            rename.insert(
-                c[0].clone().unwrap_or_default(),
-                d[0].clone().unwrap_or_default(),
-            );
-        }
-    }
     // LIKE copies no foreign keys: the shadow gets the table's after the
     // copy, read from the table itself, so dropping one cannot be carried.
     let fks: Vec<String> = conn
@@ -306,24 +279,64 @@ pub async fn create_shadow(conn: &mut Conn, alter: &Alter, schema: &str) -> Resu
             }
         }
     }
+    let alter = constraints_renamed_for(conn, alter, schema, schema, &names.shadow).await?;
+    let retargeted = alter.retarget(E, Some(schema), &names.shadow);
+    conn.exec(&retargeted).await?;
+    Ok(vec![create, retargeted])
+}
+
+/// `alter` with the key, unique and exclusion constraints it names by the
+/// table's name (`t_pkey`) renamed to their counterparts on `copy`, a table
+/// made `LIKE` it (`alter`'s table in `schema`, `copy` in `copy_schema`): `LIKE` gives the copy's constraints names
+/// of its own (`_sg_new_t_pkey`), the counterpart is the one with the same
+/// kind and definition. Used for the shadow and the oracle's scratch tables.
+pub async fn constraints_renamed_for(
+    conn: &mut Conn,
+    alter: &Alter,
+    schema: &str,
+    copy_schema: &str,
+    copy: &str,
+) -> Result<Alter> {
+    let cons = |schema: &str, t: &str| {
+        format!(
+            "SELECT conname, contype::text, pg_get_constraintdef(oid) FROM pg_constraint \
+             WHERE conrelid = {} AND contype IN ('p', 'u', 'x') ORDER BY oid",
+            reg(schema, t)
+        )
+    };
+    let src = conn.rows(&cons(schema, &alter.table)).await?;
+    let dst = conn.rows(&cons(copy_schema, copy)).await?;
+    let mut used = vec![false; dst.len()];
+    let mut rename = std::collections::BTreeMap::new();
+    for c in &src {
+        if let Some((i, d)) = dst
+            .iter()
+            .enumerate()
+            .find(|(i, d)| !used[*i] && d[1] == c[1] && d[2] == c[2])
+        {
+            used[i] = true;
+            rename.insert(
+                c[0].clone().unwrap_or_default(),
+                d[0].clone().unwrap_or_default(),
+            );
+        }
+    }
     let mut alter = alter.clone();
-    let to_shadow = |i: &mut sqlparser::ast::Ident| {
+    let to_copy = |i: &mut sqlparser::ast::Ident| {
         if let Some(n) = rename.get(&crate::osc::alter::ident_name(E, i)) {
             *i = sqlparser::ast::Ident::with_quote('"', n);
         }
     };
     for op in &mut alter.stmt.operations {
         match op {
-            sqlparser::ast::AlterTableOperation::DropConstraint { name, .. } => to_shadow(name),
+            sqlparser::ast::AlterTableOperation::DropConstraint { name, .. } => to_copy(name),
             sqlparser::ast::AlterTableOperation::RenameConstraint { old_name, .. } => {
-                to_shadow(old_name)
+                to_copy(old_name)
             }
             _ => {}
         }
     }
-    let retargeted = alter.retarget(E, Some(schema), &names.shadow);
-    conn.exec(&retargeted).await?;
-    Ok(vec![create, retargeted])
+    Ok(alter)
 }
 
 /// Reads the shadow's secondary indexes and the source's outgoing foreign
