@@ -257,6 +257,35 @@ pub async fn create_shadow(conn: &mut Conn, alter: &Alter, schema: &str) -> Resu
         qt(schema, &alter.table)
     );
     conn.exec(&create).await?;
+    let mut setup = vec![create];
+    // LIKE copies no storage parameters (`WITH (fillfactor=80)`, and the
+    // TOAST table's `toast.…`): the shadow gets the table's before the
+    // ALTER, which may change them.
+    let opts: Vec<String> = conn
+        .rows(&format!(
+            "SELECT o FROM pg_class c, unnest(c.reloptions) o WHERE c.oid = {r} \
+             UNION ALL SELECT 'toast.' || o FROM pg_class c JOIN pg_class t ON t.oid = c.reltoastrelid, \
+             unnest(t.reloptions) o WHERE c.oid = {r}",
+            r = reg(schema, &alter.table)
+        ))
+        .await?
+        .into_iter()
+        .filter_map(|r| r.into_iter().next().flatten())
+        .filter_map(|o| {
+            let (name, value) = o.split_once('=')?;
+            let name: Vec<String> = name.split('.').map(q).collect();
+            Some(format!("{} = {}", name.join("."), lit(value)))
+        })
+        .collect();
+    if !opts.is_empty() {
+        let set = format!(
+            "ALTER TABLE {} SET ({})",
+            qt(schema, &names.shadow),
+            opts.join(", ")
+        );
+        conn.exec(&set).await?;
+        setup.push(set);
+    }
     // LIKE copies no foreign keys: the shadow gets the table's after the
     // copy, read from the table itself, so dropping one cannot be carried.
     let fks: Vec<String> = conn
@@ -282,7 +311,8 @@ pub async fn create_shadow(conn: &mut Conn, alter: &Alter, schema: &str) -> Resu
     let alter = constraints_renamed_for(conn, alter, schema, schema, &names.shadow).await?;
     let retargeted = alter.retarget(E, Some(schema), &names.shadow);
     conn.exec(&retargeted).await?;
-    Ok(vec![create, retargeted])
+    setup.push(retargeted);
+    Ok(setup)
 }
 
 /// `alter` with the key, unique and exclusion constraints it names by the
