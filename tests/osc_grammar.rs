@@ -11,10 +11,11 @@ use common::osc::*;
 use common::twin::osc_vs_engine;
 
 /// latin1 text with accents, NULLs, zero and extreme values, 3,000 more
-/// rows than the ends the oracle samples. (A zero key is the oracle's
-/// test: a copy session without NO_AUTO_VALUE_ON_ZERO renumbers it.)
+/// rows than the ends the oracle samples, and an id 0 (which a copy
+/// session without NO_AUTO_VALUE_ON_ZERO would renumber).
 const MY_SETUP: &[&str] = &[
     "CREATE TABLE {t} (id int NOT NULL AUTO_INCREMENT PRIMARY KEY, a varchar(20) CHARACTER SET latin1 NOT NULL, b int NULL, c text CHARACTER SET latin1, UNIQUE KEY ua (a), KEY kb (b)) ENGINE=InnoDB DEFAULT CHARSET=latin1",
+    "SET @m = @@SESSION.sql_mode, SESSION sql_mode = CONCAT(@@SESSION.sql_mode, ',NO_AUTO_VALUE_ON_ZERO'); INSERT INTO {t} (id, a, b, c) VALUES (0, 'id0', -1, 'o'); SET SESSION sql_mode = @m",
     "INSERT INTO {t} (id, a, b, c) VALUES (4, 'zero', 0, NULL), (1, 'café', NULL, 'été'), (2, 'b', -2147483648, ''), (3, 'ü', 2147483647, 'x')",
     "INSERT INTO {t} (id, a, b, c) SELECT seq + 10, CONCAT('r', seq), IF(seq % 7 = 0, NULL, seq), REPEAT('z', seq % 50) FROM seq_1_to_3000",
     "ALTER TABLE {t} AUTO_INCREMENT = 1",

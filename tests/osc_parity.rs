@@ -430,3 +430,44 @@ async fn pg_drop_foreign_key_is_refused_with_the_alternative() {
     assert!(triggers_on_t(&db).await.is_empty());
     db.drop_db().await;
 }
+
+/// Storage parameters survive the copy (`LIKE … INCLUDING ALL` copies
+/// none): the shadow gets the table's, the TOAST table's too, before the
+/// ALTER, so an ALTER that changes one still wins. The engine's table is
+/// the reference (the twin definition compares reloptions).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parity_pg_storage_parameters_survive() {
+    let Some(db) = fresh(Kind::Pg, "relopt").await else {
+        return;
+    };
+    let setup: &[&str] = &[
+        "CREATE TABLE {t} (id int primary key, a text) WITH (fillfactor=80, autovacuum_enabled=false, toast.autovacuum_enabled=false)",
+        "INSERT INTO {t} SELECT g, repeat('x', g) FROM generate_series(1, 100) g",
+    ];
+    for (name, alter) in [
+        ("k", "ALTER TABLE {t} ADD COLUMN b int"),
+        (
+            "r",
+            "ALTER TABLE {t} ALTER COLUMN a SET NOT NULL, RESET (fillfactor)",
+        ),
+    ] {
+        common::twin::osc_vs_engine(&db, name, setup, alter)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let toast = |t: &str| {
+            format!(
+                "SELECT coalesce(array_to_string(x.reloptions, ','), '') FROM pg_class c \
+                 JOIN pg_class x ON x.oid = c.reltoastrelid WHERE c.oid = '{t}'::regclass"
+            )
+        };
+        let mut c = db.conn().await;
+        let o = c.rows(&toast(&format!("{name}_osc"))).await.unwrap();
+        let e = c.rows(&toast(&format!("{name}_eng"))).await.unwrap();
+        assert_eq!(o, e, "{alter}: the TOAST table's parameters");
+        assert!(
+            format!("{o:?}").contains("autovacuum_enabled=false"),
+            "{o:?}"
+        );
+    }
+    db.drop_db().await;
+}

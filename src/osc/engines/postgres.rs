@@ -257,32 +257,34 @@ pub async fn create_shadow(conn: &mut Conn, alter: &Alter, schema: &str) -> Resu
         qt(schema, &alter.table)
     );
     conn.exec(&create).await?;
-    // LIKE gives the shadow's key and unique constraints names of its own
-    // (`_sg_new_t_pkey`): a constraint the ALTER names by the table's name
-    // is its counterpart with the same definition.
-    let cons = |t: &str| {
-        format!(
-            "SELECT conname, contype::text, pg_get_constraintdef(oid) FROM pg_constraint \
-             WHERE conrelid = {} AND contype IN ('p', 'u', 'x') ORDER BY oid",
-            reg(schema, t)
-        )
-    };
-    let src = conn.rows(&cons(&alter.table)).await?;
-    let dst = conn.rows(&cons(&names.shadow)).await?;
-    let mut used = vec![false; dst.len()];
-    let mut rename = std::collections::BTreeMap::new();
-    for c in &src {
-        if let Some((i, d)) = dst
-            .iter()
-            .enumerate()
-            .find(|(i, d)| !used[*i] && d[1] == c[1] && d[2] == c[2])
-        {
-            used[i] = true;
-            rename.insert(
-                c[0].clone().unwrap_or_default(),
-                d[0].clone().unwrap_or_default(),
-            );
-        }
+    let mut setup = vec![create];
+    // LIKE copies no storage parameters (`WITH (fillfactor=80)`, and the
+    // TOAST table's `toast.…`): the shadow gets the table's before the
+    // ALTER, which may change them.
+    let opts: Vec<String> = conn
+        .rows(&format!(
+            "SELECT o FROM pg_class c, unnest(c.reloptions) o WHERE c.oid = {r} \
+             UNION ALL SELECT 'toast.' || o FROM pg_class c JOIN pg_class t ON t.oid = c.reltoastrelid, \
+             unnest(t.reloptions) o WHERE c.oid = {r}",
+            r = reg(schema, &alter.table)
+        ))
+        .await?
+        .into_iter()
+        .filter_map(|r| r.into_iter().next().flatten())
+        .filter_map(|o| {
+            let (name, value) = o.split_once('=')?;
+            let name: Vec<String> = name.split('.').map(q).collect();
+            Some(format!("{} = {}", name.join("."), lit(value)))
+        })
+        .collect();
+    if !opts.is_empty() {
+        let set = format!(
+            "ALTER TABLE {} SET ({})",
+            qt(schema, &names.shadow),
+            opts.join(", ")
+        );
+        conn.exec(&set).await?;
+        setup.push(set);
     }
     // LIKE copies no foreign keys: the shadow gets the table's after the
     // copy, read from the table itself, so dropping one cannot be carried.
@@ -306,24 +308,65 @@ pub async fn create_shadow(conn: &mut Conn, alter: &Alter, schema: &str) -> Resu
             }
         }
     }
+    let alter = constraints_renamed_for(conn, alter, schema, schema, &names.shadow).await?;
+    let retargeted = alter.retarget(E, Some(schema), &names.shadow);
+    conn.exec(&retargeted).await?;
+    setup.push(retargeted);
+    Ok(setup)
+}
+
+/// `alter` with the key, unique and exclusion constraints it names by the
+/// table's name (`t_pkey`) renamed to their counterparts on `copy`, a table
+/// made `LIKE` it (`alter`'s table in `schema`, `copy` in `copy_schema`): `LIKE` gives the copy's constraints names
+/// of its own (`_sg_new_t_pkey`), the counterpart is the one with the same
+/// kind and definition. Used for the shadow and the oracle's scratch tables.
+pub async fn constraints_renamed_for(
+    conn: &mut Conn,
+    alter: &Alter,
+    schema: &str,
+    copy_schema: &str,
+    copy: &str,
+) -> Result<Alter> {
+    let cons = |schema: &str, t: &str| {
+        format!(
+            "SELECT conname, contype::text, pg_get_constraintdef(oid) FROM pg_constraint \
+             WHERE conrelid = {} AND contype IN ('p', 'u', 'x') ORDER BY oid",
+            reg(schema, t)
+        )
+    };
+    let src = conn.rows(&cons(schema, &alter.table)).await?;
+    let dst = conn.rows(&cons(copy_schema, copy)).await?;
+    let mut used = vec![false; dst.len()];
+    let mut rename = std::collections::BTreeMap::new();
+    for c in &src {
+        if let Some((i, d)) = dst
+            .iter()
+            .enumerate()
+            .find(|(i, d)| !used[*i] && d[1] == c[1] && d[2] == c[2])
+        {
+            used[i] = true;
+            rename.insert(
+                c[0].clone().unwrap_or_default(),
+                d[0].clone().unwrap_or_default(),
+            );
+        }
+    }
     let mut alter = alter.clone();
-    let to_shadow = |i: &mut sqlparser::ast::Ident| {
+    let to_copy = |i: &mut sqlparser::ast::Ident| {
         if let Some(n) = rename.get(&crate::osc::alter::ident_name(E, i)) {
             *i = sqlparser::ast::Ident::with_quote('"', n);
         }
     };
     for op in &mut alter.stmt.operations {
         match op {
-            sqlparser::ast::AlterTableOperation::DropConstraint { name, .. } => to_shadow(name),
+            sqlparser::ast::AlterTableOperation::DropConstraint { name, .. } => to_copy(name),
             sqlparser::ast::AlterTableOperation::RenameConstraint { old_name, .. } => {
-                to_shadow(old_name)
+                to_copy(old_name)
             }
             _ => {}
         }
     }
-    let retargeted = alter.retarget(E, Some(schema), &names.shadow);
-    conn.exec(&retargeted).await?;
-    Ok(vec![create, retargeted])
+    Ok(alter)
 }
 
 /// Reads the shadow's secondary indexes and the source's outgoing foreign

@@ -152,7 +152,10 @@ async fn run(
     // The copy's mapping into a table built as the shadow is.
     let w = work(plan, &s.mapping);
     create_like(conn, plan, s, w, &plan.qt(&plan.table)).await?;
-    if let Some(sql) = alter.retarget_for_sample(plan.engine, Some(&s.schema), w) {
+    if let Some(sql) = for_scratch(conn, alter, plan, s, w)
+        .await?
+        .retarget_for_sample(plan.engine, Some(&s.schema), w)
+    {
         conn.exec(&sql).await?;
     }
     let mut m = plan.clone();
@@ -276,10 +279,30 @@ async fn engine_alter(
         order_by(plan)
     )))
     .await?;
-    if let Some(sql) = alter.retarget_for_sample(plan.engine, Some(&s.schema), w) {
+    if let Some(sql) = for_scratch(conn, alter, plan, s, w)
+        .await?
+        .retarget_for_sample(plan.engine, Some(&s.schema), w)
+    {
         conn.exec(&sql).await?;
     }
     settle(conn, plan, s, t).await
+}
+
+/// `alter` with the constraints it names by the table's name renamed to
+/// their counterparts on scratch table `t` (PostgreSQL; the mechanism the
+/// shadow uses). MySQL names keys per table: unchanged.
+async fn for_scratch(
+    conn: &mut Conn,
+    alter: &Alter,
+    plan: &Plan,
+    s: &Scratch,
+    t: &str,
+) -> Result<Alter> {
+    if plan.engine == Engine::Postgres {
+        postgres::constraints_renamed_for(conn, alter, &plan.schema, &s.schema, t).await
+    } else {
+        Ok(alter.clone())
+    }
 }
 
 /// PostgreSQL: index and constraint names are unique per schema, so each

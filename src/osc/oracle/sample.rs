@@ -4,7 +4,6 @@
 //! lookup is an index scan or a bounded key range.
 
 use crate::engine::Engine;
-use crate::osc::copy::text_of;
 use crate::osc::db::{literal, Conn};
 use crate::osc::plan::{Column, Plan};
 use crate::osc::Result;
@@ -24,7 +23,7 @@ pub(super) async fn keys(conn: &mut Conn, plan: &Plan, src: &[Column]) -> Result
     let sel: Vec<String> = keys
         .iter()
         .enumerate()
-        .map(|(i, k)| format!("{} AS _sg_k{i}", text_of(plan, k)))
+        .map(|(i, k)| format!("{} AS _sg_k{i}", plan.key_text(i, k)))
         .collect();
     let sel = sel.join(", ");
     let asc = keys.join(", ");
@@ -79,20 +78,23 @@ pub(super) async fn keys(conn: &mut Conn, plan: &Plan, src: &[Column]) -> Result
         .collect();
     if plan.key.len() == 1 && !others.is_empty() {
         let k = &keys[0];
-        let mins: Vec<String> = others
+        // The first NULL of each column by key order: ORDER BY … LIMIT 1
+        // works for every orderable key type (there is no min(bytea)).
+        let firsts: Vec<String> = others
             .iter()
             .map(|c| {
-                text_of(
-                    plan,
-                    &format!("min(CASE WHEN {} IS NULL THEN {k} END)", plan.q(&c.name)),
+                format!(
+                    "(SELECT {} FROM s WHERE {} IS NULL ORDER BY {k} LIMIT 1)",
+                    plan.key_text(0, k),
+                    plan.q(&c.name)
                 )
             })
             .collect();
         let cols: Vec<String> = others.iter().map(|c| plan.q(&c.name)).collect();
         let sql = format!(
-            "SELECT {} FROM (SELECT {k}, {} FROM {t} ORDER BY {k} LIMIT {NULL_SCAN}) s",
-            mins.join(", "),
-            cols.join(", ")
+            "WITH s AS (SELECT {k}, {} FROM {t} ORDER BY {k} LIMIT {NULL_SCAN}) SELECT {}",
+            cols.join(", "),
+            firsts.join(", ")
         );
         if let Some(r) = conn.rows(&sql).await?.into_iter().next() {
             for v in r.into_iter().flatten() {
