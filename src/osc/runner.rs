@@ -8,7 +8,7 @@ use super::cutover::{
     backoff, cutover_mysql, cutover_pg, nothing_left_behind, replay_and_verify,
     validate_after_swap, GAVE_UP,
 };
-use super::db::{is_lock_timeout, Conn};
+use super::db::{is_lock_timeout, is_transient, Conn};
 use super::engines::{mysql, postgres};
 use super::journal::{self, Entry, Extra, Journal};
 use super::options::Options;
@@ -21,6 +21,10 @@ use crate::engine::Engine;
 use serde_json::json;
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::{Duration, Instant};
+
+/// How often a copy that lost a chunk to a deadlock or lock timeout goes on
+/// from the journal's position before the run fails.
+const COPY_RETRIES: u32 = 10;
 
 pub async fn run(opts: &Options) -> Result<()> {
     let engine = Engine::from_url(&opts.url).ok_or_else(|| {
@@ -669,20 +673,42 @@ async fn continue_run(
         // A second session copies every other chunk: the server then uses
         // two cores for the copy, as it would for two index builds.
         let mut peer = connect_for(&plan, &opts.url).await?;
-        let done = copy::run(
-            conn,
-            Some(&mut peer),
-            &plan,
-            journal,
-            entry.last_key.clone(),
-            &progress,
-            &CopyOptions {
-                chunk_time: opts.chunk_time,
-                max_chunks: None,
-                throttle,
-            },
-        )
-        .await;
+        let mut start = entry.last_key.clone();
+        let mut attempt = 0;
+        let done = loop {
+            let r = copy::run(
+                conn,
+                Some(&mut peer),
+                &plan,
+                journal,
+                start.clone(),
+                &progress,
+                &CopyOptions {
+                    chunk_time: opts.chunk_time,
+                    max_chunks: None,
+                    throttle,
+                },
+            )
+            .await;
+            // A chunk chosen as a deadlock victim by concurrent writers (or
+            // timed out on a row lock) was rolled back whole: continue from
+            // the position the journal committed, as --resume would.
+            match r {
+                Err(e) if is_transient(&e) && attempt < COPY_RETRIES => {
+                    attempt += 1;
+                    progress.event(
+                        "copy-retry",
+                        json!({"attempt": attempt, "reason": e.to_string().lines().next()}),
+                    );
+                    tokio::time::sleep(backoff(attempt)).await;
+                    match journal.load(conn, schema, &plan.journal_key()).await? {
+                        Some(e) if e.phase == journal::COPY => start = e.last_key,
+                        _ => break Err(e),
+                    }
+                }
+                r => break r,
+            }
+        };
         progress.finish_copy();
         done?;
         phase = journal::COPIED.into();
