@@ -127,6 +127,7 @@ pub async fn until_caught_up(
     let mut total = 0;
     let mut last: Option<i64> = None;
     let mut told = Instant::now();
+    let mut retries = 0;
     loop {
         if let Some(p) = progress.filter(|_| told.elapsed() >= REPORT_EVERY) {
             let waiting = backlog(conn, plan).await?;
@@ -137,7 +138,17 @@ pub async fn until_caught_up(
             t.wait(progress).await?;
         }
         let from = last.map(|l| (l - WINDOW).max(0));
-        let (n, max_id) = step(conn, plan, BATCH, in_tx, from).await?;
+        let (n, max_id) = match step(conn, plan, BATCH, in_tx, from).await {
+            // A step of its own that lost to a writer (deadlock victim,
+            // row-lock timeout) was rolled back whole: take it again.
+            Err(e) if !in_tx && super::db::is_transient(&e) && retries < STEP_RETRIES => {
+                retries += 1;
+                tokio::time::sleep(super::cutover::backoff(retries)).await;
+                continue;
+            }
+            r => r?,
+        };
+        retries = 0;
         total += n;
         if n >= stop_below.max(1) && n > 0 {
             last = Some(max_id.max(last.unwrap_or(0)));
@@ -149,6 +160,9 @@ pub async fn until_caught_up(
         last = None; // confirm with a full scan
     }
 }
+
+/// How often in a row a replay step lost to a writer is taken again.
+const STEP_RETRIES: u32 = 10;
 
 /// Rows waiting in the change table.
 pub async fn backlog(conn: &mut Conn, plan: &Plan) -> Result<i64> {
