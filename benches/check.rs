@@ -84,6 +84,12 @@ fn main() {
         run_check(&o, &w, &opts).unwrap()
     });
 
+    // The report stage: what `check --format json` and the text report render.
+    let (t_report, _) = best_of(3, || {
+        shipgate::report::json::render(&report).len()
+            + shipgate::report::text::render(&report, false).len()
+    });
+
     // The release binary end to end, when built.
     let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/shipgate");
     let t_binary = bin.exists().then(|| {
@@ -144,7 +150,11 @@ fn main() {
         .iter()
         .map(|(n, d)| format!("{n} {:.3}", d.as_secs_f64()))
         .collect();
-    println!("  stages (s):                 {}", stages.join(", "));
+    println!(
+        "  stages (s):                 {}, report {:.3} (json + text, not in the check time)",
+        stages.join(", "),
+        s(t_report)
+    );
     println!(
         "  ratio check / sqlparser:    {:.2}x (target <= 2x)",
         s(t_check) / s(t_sqlparser)
