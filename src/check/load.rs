@@ -424,3 +424,43 @@ fn replay_note(what: &str, side: &str, errors: &[(Span, ReplayError)]) -> Option
         span.line
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::DirTree;
+
+    #[test]
+    fn the_overlapped_replay_equals_parsing_first_and_replaying_after() {
+        let engine = Engine::Postgres;
+        let dir = tempfile::tempdir().unwrap();
+        for (path, text) in crate::synth::history(300, engine, 7) {
+            let p = dir.path().join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        let tree = DirTree::open(dir.path()).unwrap();
+        let set = migrations::discover(&tree, Some(engine), None).unwrap();
+        let parsed = parse_set(&set, engine);
+        let (schema, errors) = analysis::replay_history(parsed.iter().flatten(), engine);
+        assert!(!schema.tables.is_empty());
+        let overlapped = parse_and_replay(&set, engine);
+        // Inside the pool the replay waits for the whole parse instead.
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let inside = pool.install(|| parse_and_replay(&set, engine));
+        for s0 in [overlapped, inside] {
+            assert_eq!(s0.schema, schema);
+            assert_eq!(s0.errors.len(), errors.len());
+            let spans = |p: &[Vec<Statement>]| {
+                p.iter()
+                    .flatten()
+                    .map(|s| s.span.clone())
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(spans(&s0.parsed), spans(&parsed));
+        }
+    }
+}
