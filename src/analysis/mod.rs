@@ -109,22 +109,34 @@ pub struct Release<'a> {
     /// Statements of the released history the replay could not model: a
     /// new statement that fails on an object they name is a warning.
     pub incomplete: Option<&'a incomplete::Incomplete>,
+    /// The schema after the release (S1) when the caller replayed it
+    /// already; `None` replays it here.
+    pub after: Option<&'a Schema>,
 }
 
 /// Analyses the release's new statements.
 pub fn analyse(release: &Release) -> Outcome {
     let engine = release.engine;
     let f = facts(engine);
-    // S1 first: the assumed usage of new code is everything that exists after.
-    let mut after = release.before.clone();
-    for m in release.migrations {
-        for s in &m.statements {
-            replay_statement(&mut after, s, engine);
+    // S1 first: the assumed usage of new code is everything that exists
+    // after; replayed here only when the caller has not.
+    let replayed;
+    let after: &Schema = match release.after {
+        Some(after) => after,
+        None => {
+            let mut after = release.before.clone();
+            for m in release.migrations {
+                for s in &m.statements {
+                    replay_statement(&mut after, s, engine);
+                }
+            }
+            replayed = after;
+            &replayed
         }
-    }
+    };
     let assumed = AssumedUsage {
         old: release.before,
-        new: &after,
+        new: after,
     };
     let usage: &dyn Usage = release.usage.unwrap_or(&assumed);
     let active: Vec<&rules::Rule> = rules::all()
@@ -548,6 +560,7 @@ pub fn run_example(ex: &rules::Example) -> Vec<Finding> {
         stats: None,
         usage: None,
         incomplete: None,
+        after: None,
     })
     .findings
 }
@@ -582,6 +595,7 @@ mod tests {
             stats: None,
             usage: None,
             incomplete: None,
+            after: None,
         })
         .statements
     }

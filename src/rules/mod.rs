@@ -52,7 +52,7 @@ mod old_code_uses_changed_structure;
 mod operation_needs_a_plan;
 mod positional_insert_breaks_on_added_column;
 mod reindex_blocks_writes;
-mod released_migration_edited;
+pub mod released_migration_edited;
 mod rename_column_breaks_running_code;
 mod rename_table_breaks_running_code;
 mod required_column_without_default;

@@ -1,7 +1,8 @@
 //! SG002 released-migration-edited: a migration that the old revision
-//! already had changed its text (emitted by `check` when comparing revisions).
+//! already had changed its text (emitted by `check` when comparing revisions, through `finding`).
 
 use super::*;
+use crate::span::Span;
 
 pub static RULE: Rule = Rule {
     id: "SG002",
@@ -19,3 +20,25 @@ pub static RULE: Rule = Rule {
     fires: &[],
     quiet: &[],
 };
+
+/// The finding for a released migration (`old_path` in the old revision)
+/// whose text in the new revision (`new_path`, migration `id`) changed;
+/// `span` marks the start of its up part.
+pub fn finding(span: Span, id: &str, old_path: &str, new_path: &str) -> Finding {
+    let was = if old_path == new_path {
+        String::new()
+    } else {
+        format!(" (released as {old_path})")
+    };
+    Finding {
+        rule: RULE.id,
+        name: RULE.name,
+        severity: RULE.severity,
+        class: RULE.class,
+        span,
+        message: format!(
+            "migration {id} was already released{was} and its text changed: databases that ran it will never run the new text"
+        ),
+        help: RULE.instead.to_string(),
+    }
+}

@@ -11,6 +11,8 @@
 //!
 //! Pure: no IO; everything comes in as scan results.
 
+pub mod release;
+
 use super::compat::{AssumedUsage, Side, Site, Usage};
 use crate::code::{self, builders, CodeQuery, DynamicSql, OrmUsage, ScanResult};
 use crate::schema::{Schema, Table};
