@@ -3,7 +3,7 @@
 //! cut-over under a lock timeout with retries, the foreign keys validated
 //! after the swap, and the check that no write reached the table set aside.
 
-use super::db::{is_lock_timeout, Conn};
+use super::db::{backoff, is_lock_timeout, Conn};
 use super::engines::{mysql, postgres};
 use super::options::Options;
 use super::plan::Plan;
@@ -47,10 +47,6 @@ async fn retry_pause(progress: &Progress, opts: &Options, attempt: u32, reason: 
     if attempt < opts.cutover_retries {
         tokio::time::sleep(backoff(attempt)).await;
     }
-}
-
-pub(super) fn backoff(attempt: u32) -> Duration {
-    Duration::from_millis((200u64 << attempt.min(5)).min(5000))
 }
 
 /// PostgreSQL cut-over. `then` runs in the same transaction right after the

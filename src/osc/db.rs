@@ -148,6 +148,12 @@ pub fn is_lock_timeout(e: &OscError) -> bool {
         || m.contains("canceling statement due to lock timeout")
 }
 
+/// The wait before retry `attempt`: 200 ms doubling to at most 5 s (lock
+/// timeouts at setup and cut-over, chunks and replay steps lost to writers).
+pub fn backoff(attempt: u32) -> std::time::Duration {
+    std::time::Duration::from_millis((200u64 << attempt.min(5)).min(5000))
+}
+
 /// Is this an error a retry of the same transaction can get past: a lock
 /// timeout, or a deadlock or serialization failure the server resolved by
 /// rolling this transaction back (MySQL 1213, SQLSTATE 40001/40P01)?

@@ -143,7 +143,7 @@ pub async fn until_caught_up(
             // row-lock timeout) was rolled back whole: take it again.
             Err(e) if !in_tx && super::db::is_transient(&e) && retries < STEP_RETRIES => {
                 retries += 1;
-                tokio::time::sleep(super::cutover::backoff(retries)).await;
+                tokio::time::sleep(super::db::backoff(retries)).await;
                 continue;
             }
             r => r?,

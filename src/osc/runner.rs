@@ -5,10 +5,9 @@
 use super::alter::Alter;
 use super::copy::{self, CopyOptions};
 use super::cutover::{
-    backoff, cutover_mysql, cutover_pg, nothing_left_behind, replay_and_verify,
-    validate_after_swap, GAVE_UP,
+    cutover_mysql, cutover_pg, nothing_left_behind, replay_and_verify, validate_after_swap, GAVE_UP,
 };
-use super::db::{is_lock_timeout, is_transient, Conn};
+use super::db::{backoff, is_lock_timeout, is_transient, Conn};
 use super::engines::{mysql, postgres};
 use super::journal::{self, Entry, Extra, Journal};
 use super::options::Options;
