@@ -161,41 +161,19 @@ fn template_qualifiers_blanked(sql: &str) -> std::borrow::Cow<'_, str> {
     if !sql.contains("{{") {
         return sql.into();
     }
-    let b = sql.as_bytes();
-    let mut out = b.to_vec();
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            q @ (b'\'' | b'"' | b'`') => {
-                i += 1;
-                while i < b.len() && b[i] != q {
-                    i += 1;
-                }
-                i += 1;
-            }
-            b'-' if b.get(i + 1) == Some(&b'-') => {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                i = sql[i + 2..].find("*/").map_or(b.len(), |e| i + 2 + e + 2);
-            }
-            b'{' if b.get(i + 1) == Some(&b'{') => {
-                let close = sql[i + 2..].find("}}").map(|e| i + 2 + e + 2);
-                match close {
-                    Some(end) if b.get(end) == Some(&b'.') && !sql[i..end].contains('\n') => {
-                        out[i..=end].fill(b' ');
-                        i = end + 1;
-                    }
-                    _ => i += 2,
-                }
-            }
-            _ => i += 1,
+    rewrite_code(sql, |b, i, out| {
+        if b[i] != b'{' || b.get(i + 1) != Some(&b'{') {
+            return None;
         }
-    }
-    // Only ASCII bytes were replaced by spaces: still UTF-8.
-    String::from_utf8(out).map_or(sql.into(), Into::into)
+        let close = sql[i + 2..].find("}}").map(|e| i + 2 + e + 2);
+        match close {
+            Some(end) if b.get(end) == Some(&b'.') && !sql[i..end].contains('\n') => {
+                out[i..=end].fill(b' ');
+                Some(end + 1 - i)
+            }
+            _ => Some(2),
+        }
+    })
 }
 
 /// SQLite takes any words as a type name, and `[...]` is one of its name
@@ -207,6 +185,28 @@ fn sqlite_bracket_type_sizes(sql: &str, engine: Engine) -> std::borrow::Cow<'_, 
     if engine != Engine::Sqlite || !sql.contains('[') {
         return sql.into();
     }
+    rewrite_code(sql, |b, i, out| {
+        if b[i] != b'[' || i == 0 || !b[i - 1].is_ascii_alphabetic() {
+            return None;
+        }
+        let digits = b[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if digits > 0 && b.get(i + 1 + digits) == Some(&b']') {
+            out[i] = b'(';
+            out[i + 1 + digits] = b')';
+        }
+        Some(1 + digits)
+    })
+}
+
+/// Rewrites `sql` byte for byte outside string literals, quoted names and
+/// comments: `at(bytes, i, out)` looks at the code byte `i` and may change
+/// `out` (ASCII for ASCII only, so the text stays UTF-8 and every offset
+/// stays where it was); it returns how many bytes it took, or `None` to
+/// move on by one.
+fn rewrite_code(
+    sql: &str,
+    mut at: impl FnMut(&[u8], usize, &mut [u8]) -> Option<usize>,
+) -> std::borrow::Cow<'_, str> {
     let b = sql.as_bytes();
     let mut out = b.to_vec();
     let mut i = 0;
@@ -227,15 +227,7 @@ fn sqlite_bracket_type_sizes(sql: &str, engine: Engine) -> std::borrow::Cow<'_, 
             b'/' if b.get(i + 1) == Some(&b'*') => {
                 i = sql[i + 2..].find("*/").map_or(b.len(), |e| i + 2 + e + 2);
             }
-            b'[' if i > 0 && b[i - 1].is_ascii_alphabetic() => {
-                let digits = b[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
-                if digits > 0 && b.get(i + 1 + digits) == Some(&b']') {
-                    out[i] = b'(';
-                    out[i + 1 + digits] = b')';
-                }
-                i += 1 + digits;
-            }
-            _ => i += 1,
+            _ => i += at(b, i, &mut out).unwrap_or(1),
         }
     }
     String::from_utf8(out).map_or(sql.into(), Into::into)
