@@ -164,11 +164,9 @@ pub fn is_transient(e: &OscError) -> bool {
         return true;
     }
     let OscError::Failed(m) = e else { return false };
-    m.contains("1213 (40001)")
-        || m.contains("(40P01)")
-        || m.contains("(40001)")
-        || m.contains("Deadlock found")
-        || m.contains("deadlock detected")
+    // sqlx shows a MySQL error as `<code> (<SQLSTATE>): <message>` and a
+    // PostgreSQL error by its message alone.
+    m.contains("(40001)") || m.contains("Deadlock found") || m.contains("deadlock detected")
 }
 
 /// A string literal for the engine (standard SQL quoting; MySQL also escapes backslashes).
@@ -192,7 +190,7 @@ mod tests {
         let deadlock = failed("database error: error returned from database: 1213 (40001): Deadlock found when trying to get lock; try restarting transaction\n  while running: INSERT INTO …");
         assert!(is_transient(&deadlock));
         assert!(is_transient(&failed(
-            "database error: error returned from database: deadlock detected (40P01)"
+            "database error: error returned from database: deadlock detected"
         )));
         assert!(is_transient(&failed(
             "database error: 1205 (HY000): Lock wait timeout exceeded"
