@@ -6,6 +6,7 @@
 //! `cli` prints them. Output is deterministic: findings sorted by file,
 //! offset and rule, no timestamps.
 
+mod excerpt;
 mod json;
 mod text;
 pub mod words;

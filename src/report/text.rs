@@ -1,9 +1,11 @@
 //! The text format, for people. The check report: a summary line with the
-//! verdict and why, the findings grouped by file with the source line and a
-//! caret (rustc style), then the plan's phase for every new statement. The
+//! verdict and why, the findings grouped by file with their source excerpt
+//! (`excerpt`: rustc's renderer), then the plan's phase for every new
+//! statement. The
 //! rule list: one rule per two lines. `explain`: a rule's doc sections, in
 //! the Markdown-like shape `docs/rules.md` is generated from.
 
+use super::excerpt::excerpt;
 use super::words::{count, reason};
 use super::Emitter;
 use crate::analysis::Phase;
@@ -164,32 +166,8 @@ fn finding(out: &mut String, st: &Style, r: &CheckReport, f: &Finding) {
         f.name,
         f.message
     );
-    let _ = writeln!(
-        out,
-        "  --> {}:{}:{}",
-        f.span.file, f.span.line, f.span.column
-    );
-    if let Some(text) = r.sources.get(&*f.span.file) {
-        if let Some(line) = text.lines().nth(f.span.line as usize - 1) {
-            let num = f.span.line.to_string();
-            let pad = " ".repeat(num.len());
-            let col = f.span.column as usize - 1;
-            let len = if f.span.end > f.span.start {
-                let stmt_first_line = text[f.span.start..f.span.end].lines().next().unwrap_or("");
-                stmt_first_line.chars().count().max(1)
-            } else {
-                1
-            };
-            let _ = writeln!(out, "  {pad} |");
-            let _ = writeln!(out, "  {num} | {line}");
-            let _ = writeln!(
-                out,
-                "  {pad} | {}{}",
-                " ".repeat(col),
-                st.paint("1;31", &"^".repeat(len))
-            );
-        }
-    }
+    let text = r.sources.get(&*f.span.file).map(|t| &**t);
+    out.push_str(&excerpt(&f.span, text, f.severity, st.color));
     let implies = match f.class {
         Verdict::ZeroDowntime => "zero-downtime".to_string(),
         c => st.verdict(c),
