@@ -77,11 +77,11 @@ fn located<'t>(span: &Span, text: &'t str) -> Option<Located<'t>> {
         .nth((span.column as usize).saturating_sub(1))
         .map_or(line_end, |(i, _)| line_start + i);
     let end = if span.start == start && span.end > start && span.end <= text.len() {
-        let end = start + text[start..span.end].trim_end().len();
         // A range that cuts a character is widened to hold it whole.
-        (end..=text.len())
+        let end = (span.end..=text.len())
             .find(|i| text.is_char_boundary(*i))
-            .unwrap_or(text.len())
+            .unwrap_or(text.len());
+        start + text[start..end].trim_end().len()
     } else {
         start
     };
@@ -171,5 +171,31 @@ mod tests {
             excerpt(&s, Some(text), Severity::Error, false),
             "   --> m.sql:2:1\n    |\n  2 | SELECT 2;\n    | ^\n"
         );
+    }
+
+    #[test]
+    fn odd_text_never_panics() {
+        let texts = [
+            "ALTER TABLE a\r\n  DROP COLUMN b;\r\n",
+            "\u{1b}[31mSELECT\u{0} 1;\n",
+            "SELECT 'é́';",
+            "",
+            "\n\n\n",
+        ];
+        for text in texts {
+            for start in 0..=text.len() {
+                for end in [start, start + 1, start + 7, text.len(), text.len() + 3] {
+                    if !text.is_char_boundary(start) {
+                        continue;
+                    }
+                    let mut s = span(text, start, end);
+                    let _ = excerpt(&s, Some(text), Severity::Error, true);
+                    s.column += 40;
+                    let _ = excerpt(&s, Some(text), Severity::Error, false);
+                }
+            }
+        }
+        let crlf = shown("ALTER TABLE a\r\n  DROP COLUMN b;\r\n", 0, 30);
+        assert!(!crlf.contains('\r'), "{crlf:?}");
     }
 }
