@@ -98,8 +98,9 @@ fn main() {
 
     // The report stage: what `check --format json` and the text report render.
     let (t_report, _) = best_of(3, || {
-        shipgate::report::json::render(&report).len()
-            + shipgate::report::text::render(&report, false).len()
+        use shipgate::report::{emitter, Format};
+        emitter(Format::Json, false).check(&report).len()
+            + emitter(Format::Text, false).check(&report).len()
     });
 
     // The release binary end to end, when built.

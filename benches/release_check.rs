@@ -105,7 +105,10 @@ fn main() {
         );
         if run == 1 {
             for r in report.reasons.iter().take(3) {
-                println!("release_check: because {r}");
+                println!(
+                    "release_check: because {}",
+                    shipgate::report::words::reason(r)
+                );
             }
         }
         if best.as_ref().is_none_or(|(b, _)| total < *b) {

@@ -5,12 +5,13 @@
 use crate::check::{self, CheckError, CheckOptions};
 use crate::engine::{Engine, Version};
 use crate::exit;
-use crate::report;
+use crate::report::{self, Format};
 use crate::rules;
 use crate::schema::render::{render, unified_diff};
 use crate::settings::{self, parse_engine, parse_verdict, parse_version, Flags, Settings};
 use crate::source::{DirTree, GitTree, Tree};
 use crate::verdict::Verdict;
+use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::process::ExitCode;
 
@@ -35,11 +36,18 @@ pub enum Command {
     /// Print a unified diff of the schemas of two revisions.
     Diff(RevisionArgs),
     /// List every rule.
-    Rules,
+    Rules {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Print a rule's documentation.
     Explain {
         /// Rule id (SG101) or name (index-build-blocks-writes).
         rule: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// Change a table's shape online through a shadow copy (one ALTER TABLE).
     Osc(crate::osc::cli::OscArgs),
@@ -117,10 +125,15 @@ pub struct SchemaArgs {
     pub engine: EngineArgs,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Text,
-    Json,
+/// `--format` takes the names `report` gives its formats.
+impl ValueEnum for Format {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Format::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.name()))
+    }
 }
 
 /// A failure of a command: bad input (2) or an internal failure (1).
@@ -217,29 +230,19 @@ pub fn run(command: Command) -> Result<(String, u8), Failure> {
             );
             Ok((diff, exit::SUCCESS))
         }
-        Command::Rules => {
-            let mut out = String::new();
-            for r in rules::all() {
-                let engines: Vec<&str> = r.engines.iter().map(|e| e.name()).collect();
-                out.push_str(&format!(
-                    "{}  {:<44} {:<8} {:<19} {}\n    {}\n",
-                    r.id,
-                    r.name,
-                    r.severity.name(),
-                    r.class.name(),
-                    engines.join(","),
-                    r.summary
-                ));
-            }
-            Ok((out, exit::SUCCESS))
-        }
-        Command::Explain { rule } => match rules::find(&rule) {
-            Some(r) => Ok((rules::explain(r), exit::SUCCESS)),
+        Command::Rules { format } => Ok((emitter(format).rules(&rules::all()), exit::SUCCESS)),
+        Command::Explain { rule, format } => match rules::find(&rule) {
+            Some(r) => Ok((emitter(format).explain(r), exit::SUCCESS)),
             None => Err(Failure::Input(format!(
                 "no rule named '{rule}'; `shipgate rules` lists them"
             ))),
         },
     }
+}
+
+/// The emitter of `format`, in colour on a terminal without `NO_COLOR`.
+fn emitter(format: Format) -> Box<dyn report::Emitter> {
+    report::emitter(format, report::use_color())
 }
 
 /// The released and the new revision.
@@ -305,10 +308,7 @@ fn run_check(args: CheckArgs) -> Result<(String, u8), Failure> {
         },
     };
     let report = check::run_check(old.as_ref(), new.as_ref(), &opts)?;
-    let output = match args.format {
-        Format::Text => report::text::render(&report, report::use_color()),
-        Format::Json => report::json::render(&report),
-    };
+    let output = emitter(args.format).check(&report);
     let code = if report.verdict >= s.fail_on {
         report.verdict.exit_code()
     } else {

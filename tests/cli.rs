@@ -411,6 +411,46 @@ fn rules_and_explain() {
     shipgate().args(["explain", "SG999"]).assert().code(2);
 }
 
+/// The catalog for machines: every rule with its doc sections, and one
+/// rule's documentation, each a versioned JSON document.
+#[test]
+fn rules_and_explain_as_json() {
+    let out = shipgate()
+        .args(["rules", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["schema_version"], 1);
+    let rules = doc["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), shipgate::rules::all().len());
+    let sg101 = rules.iter().find(|r| r["id"] == "SG101").unwrap();
+    assert_eq!(sg101["name"], "index-build-blocks-writes");
+    assert!(sg101["engines"]
+        .as_array()
+        .unwrap()
+        .contains(&"postgres".into()));
+
+    let out = shipgate()
+        .args(["explain", "index-build-blocks-writes", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["schema_version"], 1);
+    assert_eq!(doc["id"], "SG101");
+    for section in ["summary", "what", "why", "example", "instead"] {
+        assert!(
+            !doc[section].as_str().unwrap_or("").is_empty(),
+            "{section} is empty"
+        );
+    }
+    shipgate()
+        .args(["explain", "SG101", "--format", "xml"])
+        .assert()
+        .code(2);
+}
+
 /// Every scheme that names the MySQL family reaches the MySQL driver, and an
 /// unreachable server is a clear exit 2 that never shows the password.
 #[test]

@@ -6,6 +6,7 @@ use proptest::prelude::*;
 use shipgate::code::{self, scan_file, Language, Orm, ScanCache, ScanConfig};
 use shipgate::engine::Engine;
 use shipgate::source::{SourceError, Tree};
+use shipgate::sql::resolve::{resolve, Catalog};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 struct MemTree {
@@ -690,7 +691,7 @@ proptest! {
                 if let Ok(stmts) = sql_detect::parse(s, e) {
                     let _ = sql_detect::plausible(s, &stmts);
                     for st in &stmts {
-                        let u = code::resolve(st, &NoSchema);
+                        let u = resolve(st, &NoSchema);
                         prop_assert!(u.tables.windows(2).all(|w| w[0] < w[1]));
                     }
                 }
@@ -728,7 +729,9 @@ proptest! {
         for q in &fs.queries {
             prop_assert!(!q.statements.is_empty());
             prop_assert!(q.span.line >= 1);
-            let _ = q.usages(&NoSchema);
+            for st in &q.statements {
+                let _ = resolve(st, &NoSchema);
+            }
         }
     }
 }
@@ -784,7 +787,7 @@ const SQL_WORDS: &[&str] = &[
 
 struct NoSchema;
 
-impl code::Catalog for NoSchema {
+impl Catalog for NoSchema {
     fn columns(&self, table: &str) -> Option<Vec<String>> {
         (table == "users").then(|| vec!["id".to_string()])
     }
@@ -794,7 +797,7 @@ const MUTATION_BASE: &str = "const Q = \"SELECT id FROM users WHERE id = $1\";\n
 
 struct Shop;
 
-impl code::Catalog for Shop {
+impl Catalog for Shop {
     fn columns(&self, table: &str) -> Option<Vec<String>> {
         let cols: &[&str] = match table {
             "users" => &["id", "email"],
@@ -815,8 +818,8 @@ fn end_to_end_code_lines_to_columns() {
     let r = code::scan(&tree, Engine::Postgres, &ScanConfig::default()).unwrap();
     let mut seen = Vec::new();
     for q in r.queries() {
-        for u in q.usages(&Shop) {
-            seen.push((q.span.file.to_string(), q.span.line, u));
+        for st in &q.statements {
+            seen.push((q.span.file.to_string(), q.span.line, resolve(st, &Shop)));
         }
     }
     assert_eq!(seen.len(), 3);

@@ -9,6 +9,8 @@ fn generate() -> String {
         "# Rules\n\nGenerated from the rule catalog (`src/rules/`); do not edit by hand.\nRegenerate with `SHIPGATE_UPDATE_DOCS=1 cargo test --test rule_docs`.\n\n| id | name | engines | severity | implies |\n|---|---|---|---|---|\n",
     );
     let rules = shipgate::rules::all();
+    // The text emitter's `explain`, as `shipgate explain` prints it.
+    let text = shipgate::report::emitter(shipgate::report::Format::Text, false);
     for r in &rules {
         let engines: Vec<&str> = r.engines.iter().map(|e| e.name()).collect();
         let anchor = format!("{}-{}", r.id.to_lowercase(), r.name);
@@ -22,7 +24,7 @@ fn generate() -> String {
         ));
     }
     for r in &rules {
-        let doc = shipgate::rules::explain(r);
+        let doc = text.explain(r);
         let mut lines = doc.lines();
         let title = lines.next().unwrap_or_default();
         out.push_str(&format!("\n## {title}\n"));

@@ -8,9 +8,9 @@
 use super::code_checks::schema_has_table;
 use super::incomplete::Incomplete;
 use super::usage::{table_key, SideUsage, Source};
-use crate::code;
 use crate::schema::Schema;
 use crate::sql::ir::Name;
+use crate::sql::resolve;
 use crate::verdict::{Finding, Severity, Verdict};
 use std::collections::BTreeSet;
 
@@ -183,7 +183,7 @@ pub fn migration_tool_table(table: &str) -> Option<&'static str> {
 
 /// The unresolved columns of a query as a finding names them (`t.c` when
 /// the query reads one table), with the bare column.
-pub(super) fn unresolved_shown(u: &code::Usage) -> Vec<(String, String)> {
+pub(super) fn unresolved_shown(u: &resolve::Usage) -> Vec<(String, String)> {
     let only_table = (u.tables.len() == 1).then(|| table_key(&u.tables[0]));
     u.unresolved
         .iter()

@@ -6,10 +6,10 @@
 use super::baseline::{push_missing, unresolved_shown, Missing};
 use super::compat::Side;
 use super::usage::{find_table, schema_name_of, table_key, Entry, SideUsage, Source, Unknown};
-use crate::code;
 use crate::rules;
 use crate::schema::Schema;
 use crate::span::Span;
+use crate::sql::resolve;
 
 pub use super::baseline::{migration_tool_table, Baseline};
 use crate::sql::ir::{DmlKind, Op};
@@ -278,7 +278,7 @@ fn listed(names: BTreeSet<String>) -> String {
 /// table, the column, the message after "new code <at> ").
 type InsertProblem = (String, String, Option<String>, String);
 
-fn insert_problems(u: &code::Usage, schema: &Schema, must_match: bool) -> Vec<InsertProblem> {
+fn insert_problems(u: &resolve::Usage, schema: &Schema, must_match: bool) -> Vec<InsertProblem> {
     let mut out = Vec::new();
     let Some(ins) = &u.insert else {
         return out;

@@ -1,9 +1,10 @@
 //! The verdict of a release and what follows from it: the worst class of
 //! its findings, the phase of every statement in a maintenance window, and
-//! the reasons the report gives.
+//! the reasons behind it (as data: `report` words them).
 
 use crate::analysis::{Phase, StatementReport};
 use crate::verdict::{Finding, Verdict};
+use std::sync::Arc;
 
 /// The verdict: the worst class any finding has (zero-downtime without
 /// findings). In a maintenance window the plan stops every version and runs
@@ -12,7 +13,7 @@ use crate::verdict::{Finding, Verdict};
 pub fn decide(
     findings: &mut [Finding],
     statements: &mut [StatementReport],
-) -> (Verdict, Vec<String>) {
+) -> (Verdict, Vec<Reason>) {
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     let verdict = findings
         .iter()
@@ -28,8 +29,29 @@ pub fn decide(
     (verdict, reasons)
 }
 
-/// Why the release got its verdict: the findings of the verdict's class.
-fn reasons(verdict: Verdict, findings: &[Finding], statements: &[StatementReport]) -> Vec<String> {
+/// Why a release got its verdict, as data (`report` words it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reason {
+    /// Zero-downtime: the release adds no statement.
+    NoMigrations,
+    /// Zero-downtime: every one of the release's `statements` runs online
+    /// while old and new code both work.
+    RunOnline { statements: usize },
+    /// Zero-downtime: this many statements run as their lock-safe rewrite.
+    Rewritten { statements: usize },
+    /// Zero-downtime: this many statements run after the deploy.
+    AfterDeploy { statements: usize },
+    /// A finding of the verdict's class: where, and its message.
+    Finding {
+        file: Arc<str>,
+        line: u32,
+        message: String,
+    },
+}
+
+/// Why the release got its verdict: the findings of the verdict's class
+/// (each place and message once), or what keeps a zero-downtime release so.
+fn reasons(verdict: Verdict, findings: &[Finding], statements: &[StatementReport]) -> Vec<Reason> {
     if verdict == Verdict::ZeroDowntime {
         let rewrites = statements.iter().filter(|s| s.rewrite.is_some()).count();
         let post = statements
@@ -37,43 +59,32 @@ fn reasons(verdict: Verdict, findings: &[Finding], statements: &[StatementReport
             .filter(|s| s.phase == Phase::PostDeploy)
             .count();
         let mut r = vec![if statements.is_empty() {
-            "the release adds no migrations".to_string()
+            Reason::NoMigrations
         } else {
-            match statements.len() {
-                1 => "the new statement runs online while old and new code both work".to_string(),
-                n => format!("all {n} new statements run online while old and new code both work"),
+            Reason::RunOnline {
+                statements: statements.len(),
             }
         }];
         if rewrites > 0 {
-            r.push(format!(
-                "{} as {} lock-safe rewrite",
-                count(rewrites, "statement runs", "statements run"),
-                if rewrites == 1 { "its" } else { "their" }
-            ));
+            r.push(Reason::Rewritten {
+                statements: rewrites,
+            });
         }
         if post > 0 {
-            r.push(format!(
-                "{} after the deploy, once old code is gone",
-                count(post, "statement runs", "statements run")
-            ));
+            r.push(Reason::AfterDeploy { statements: post });
         }
         return r;
     }
     let mut seen = Vec::new();
     for f in findings.iter().filter(|f| f.class == verdict) {
-        let line = format!("{}:{}: {}", f.span.file, f.span.line, f.message);
-        if !seen.contains(&line) {
-            seen.push(line);
+        let reason = Reason::Finding {
+            file: f.span.file.clone(),
+            line: f.span.line,
+            message: f.message.clone(),
+        };
+        if !seen.contains(&reason) {
+            seen.push(reason);
         }
     }
     seen
-}
-
-/// `1 statement runs` / `3 statements run`.
-pub fn count(n: usize, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {many}")
-    }
 }

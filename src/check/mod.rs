@@ -8,7 +8,7 @@ mod decide;
 mod load;
 
 pub use crate::analysis::usage::release::UsageRow;
-pub use decide::count;
+pub use decide::Reason;
 pub use load::{discover_with_engine, load_schema, parse_migration, parse_set};
 
 use crate::analysis::stats::Stats;
@@ -59,7 +59,8 @@ pub struct CheckReport {
     pub version_assumed: bool,
     pub findings: Vec<Finding>,
     pub statements: Vec<StatementReport>,
-    pub reasons: Vec<String>,
+    /// Why the verdict is what it is (worded by `report`).
+    pub reasons: Vec<Reason>,
     pub notes: Vec<String>,
     /// File texts by repository-relative path, for source excerpts.
     pub sources: BTreeMap<String, Arc<str>>,

@@ -7,9 +7,9 @@
 //! Strings that look like SQL but are built at run time become
 //! [`DynamicSql`] (the tables they touch have *unknown* usage). ORM model
 //! declarations become [`OrmUsage`]. [`query_log::read_query_log`] reads a
-//! captured query log into the same [`CodeQuery`] shape, and
-//! [`resolve::resolve`] turns one statement into the tables and columns it
-//! reads and writes.
+//! captured query log into the same [`CodeQuery`] shape. What a statement
+//! reads and writes against a schema is SQL semantics, not scanning:
+//! `sql::resolve`, called by `analysis::usage`.
 //!
 //! Invariants: no IO besides reading the tree; never panics on any input
 //! (a file that does not parse yields what tree-sitter's error recovery
@@ -23,7 +23,6 @@ pub mod markers;
 pub mod orm;
 pub mod placeholders;
 pub mod query_log;
-pub mod resolve;
 pub mod select;
 pub mod sql_detect;
 pub mod sql_files;
@@ -32,7 +31,6 @@ pub mod sqlc_config;
 pub use languages::Language;
 pub use orm::{Orm, OrmUsage};
 pub use query_log::{read_query_log, QueryLogError};
-pub use resolve::{resolve, Ambiguous, Catalog, ColumnRef, InsertShape, Usage};
 pub use select::SelectError;
 
 use crate::engine::Engine;
@@ -82,16 +80,6 @@ pub struct CodeQuery {
     /// The text abbreviates value lists (`(...)` in MySQL digests): the
     /// number of values per row of an INSERT is unknown.
     pub elided_values: bool,
-}
-
-impl CodeQuery {
-    /// What each of its statements uses, resolved against `catalog`.
-    pub fn usages(&self, catalog: &dyn Catalog) -> Vec<Usage> {
-        self.statements
-            .iter()
-            .map(|s| resolve(s, catalog))
-            .collect()
-    }
 }
 
 /// A string that looks like SQL but whose text is only known at run time,

@@ -1,11 +1,62 @@
-//! The human report: a summary line with the verdict and why, the findings
-//! grouped by file with the source line and a caret (rustc style), then the
-//! plan's phase for every new statement.
+//! The text format, for people. The check report: a summary line with the
+//! verdict and why, the findings grouped by file with their source excerpt
+//! (`excerpt`: rustc's renderer), then the plan's phase for every new
+//! statement. The
+//! rule list: one rule per two lines. `explain`: a rule's doc sections, in
+//! the Markdown-like shape `docs/rules.md` is generated from.
 
+use super::excerpt::excerpt;
+use super::words::{count, reason};
+use super::Emitter;
 use crate::analysis::Phase;
 use crate::check::CheckReport;
+use crate::rules::Rule;
 use crate::verdict::{Finding, Severity, Verdict};
 use std::fmt::Write;
+
+/// The text emitter; `color` adds ANSI colours (a terminal without `NO_COLOR`).
+pub struct Text {
+    pub color: bool,
+}
+
+impl Emitter for Text {
+    fn check(&self, r: &CheckReport) -> String {
+        check(r, self.color)
+    }
+
+    fn rules(&self, rules: &[&'static Rule]) -> String {
+        let mut out = String::new();
+        for r in rules {
+            let _ = writeln!(
+                out,
+                "{}  {:<44} {:<8} {:<19} {}\n    {}",
+                r.id,
+                r.name,
+                r.severity.name(),
+                r.class.name(),
+                r.engine_names().join(","),
+                r.summary
+            );
+        }
+        out
+    }
+
+    fn explain(&self, rule: &Rule) -> String {
+        format!(
+            "{id} {name}\n\n{summary}\n\nEngines: {engines}\nSeverity: {sev}\nImplies: {class}\n\n## What it does\n{what}\n\n## Why is this bad?\n{why}\n\n## Example\n```sql\n{example}\n```\n\n## Use instead\n{instead}\n",
+            id = rule.id,
+            name = rule.name,
+            summary = rule.summary,
+            engines = rule.engine_names().join(", "),
+            sev = rule.severity.name(),
+            class = rule.class,
+            what = rule.what,
+            why = rule.why,
+            example = rule.example.trim(),
+            instead = rule.instead,
+        )
+    }
+}
 
 struct Style {
     color: bool,
@@ -37,7 +88,7 @@ impl Style {
     }
 }
 
-pub fn render(r: &CheckReport, color: bool) -> String {
+fn check(r: &CheckReport, color: bool) -> String {
     let st = Style { color };
     let mut out = String::new();
     let assumed = if r.version_assumed { " (assumed)" } else { "" };
@@ -48,11 +99,11 @@ pub fn render(r: &CheckReport, color: bool) -> String {
         st.verdict(r.verdict),
         r.engine,
         r.version,
-        crate::check::count(r.new_migrations.len(), "new migration", "new migrations"),
-        crate::check::count(r.findings.len(), "finding", "findings")
+        count(r.new_migrations.len(), "new migration", "new migrations"),
+        count(r.findings.len(), "finding", "findings")
     );
-    for reason in &r.reasons {
-        let _ = writeln!(out, "  because {reason}");
+    for why in &r.reasons {
+        let _ = writeln!(out, "  because {}", reason(why));
     }
     for note in &r.notes {
         let _ = writeln!(out, "{}: {note}", st.paint("1;36", "note"));
@@ -115,32 +166,8 @@ fn finding(out: &mut String, st: &Style, r: &CheckReport, f: &Finding) {
         f.name,
         f.message
     );
-    let _ = writeln!(
-        out,
-        "  --> {}:{}:{}",
-        f.span.file, f.span.line, f.span.column
-    );
-    if let Some(text) = r.sources.get(&*f.span.file) {
-        if let Some(line) = text.lines().nth(f.span.line as usize - 1) {
-            let num = f.span.line.to_string();
-            let pad = " ".repeat(num.len());
-            let col = f.span.column as usize - 1;
-            let len = if f.span.end > f.span.start {
-                let stmt_first_line = text[f.span.start..f.span.end].lines().next().unwrap_or("");
-                stmt_first_line.chars().count().max(1)
-            } else {
-                1
-            };
-            let _ = writeln!(out, "  {pad} |");
-            let _ = writeln!(out, "  {num} | {line}");
-            let _ = writeln!(
-                out,
-                "  {pad} | {}{}",
-                " ".repeat(col),
-                st.paint("1;31", &"^".repeat(len))
-            );
-        }
-    }
+    let text = r.sources.get(&*f.span.file).map(|t| &**t);
+    out.push_str(&excerpt(&f.span, text, f.severity, st.color));
     let implies = match f.class {
         Verdict::ZeroDowntime => "zero-downtime".to_string(),
         c => st.verdict(c),

@@ -111,6 +111,13 @@ pub struct Rule {
     pub quiet: &'static [Example],
 }
 
+impl Rule {
+    /// The names of the engines the rule applies to, in catalog order.
+    pub fn engine_names(&self) -> Vec<&'static str> {
+        self.engines.iter().map(|e| e.name()).collect()
+    }
+}
+
 /// A matcher for rules the analysis driver emits itself.
 pub fn emitted_by_analysis(_: &Ctx, _: &mut Vec<Finding>) {}
 
@@ -246,24 +253,6 @@ pub fn find(key: &str) -> Option<&'static Rule> {
     all()
         .into_iter()
         .find(|r| r.id.eq_ignore_ascii_case(key) || r.name.eq_ignore_ascii_case(key))
-}
-
-/// The rule's documentation, as `shipgate explain` prints it.
-pub fn explain(rule: &Rule) -> String {
-    let engines: Vec<&str> = rule.engines.iter().map(|e| e.name()).collect();
-    format!(
-        "{id} {name}\n\n{summary}\n\nEngines: {engines}\nSeverity: {sev}\nImplies: {class}\n\n## What it does\n{what}\n\n## Why is this bad?\n{why}\n\n## Example\n```sql\n{example}\n```\n\n## Use instead\n{instead}\n",
-        id = rule.id,
-        name = rule.name,
-        summary = rule.summary,
-        engines = engines.join(", "),
-        sev = rule.severity.name(),
-        class = rule.class,
-        what = rule.what,
-        why = rule.why,
-        example = rule.example.trim(),
-        instead = rule.instead,
-    )
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ use crate::code::{self, builders, CodeQuery, DynamicSql, OrmUsage, ScanResult};
 use crate::schema::{Schema, Table};
 use crate::span::Span;
 use crate::sql::ir::Name;
+use crate::sql::resolve;
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Not;
 
@@ -84,7 +85,7 @@ pub fn find_table<'s>(schema: &'s Schema, name: &str) -> Option<&'s Table> {
 /// A schema as the resolver sees it.
 pub struct SchemaCatalog<'a>(pub &'a Schema);
 
-impl code::Catalog for SchemaCatalog<'_> {
+impl resolve::Catalog for SchemaCatalog<'_> {
     fn columns(&self, table: &str) -> Option<Vec<String>> {
         find_table(self.0, table).map(|t| t.columns.iter().map(|c| c.name.to_lowercase()).collect())
     }
@@ -105,7 +106,7 @@ pub enum Source {
 pub struct Entry {
     pub span: Span,
     pub source: Source,
-    pub usage: code::Usage,
+    pub usage: resolve::Usage,
     /// The SQL text (empty for ORM declarations).
     pub sql: String,
 }
@@ -135,7 +136,7 @@ impl Entry {
             .iter()
             .any(|t| table_key(t) == table)
     }
-    fn insert_into(&self, table: &str) -> Option<&code::InsertShape> {
+    fn insert_into(&self, table: &str) -> Option<&resolve::InsertShape> {
         self.usage
             .insert
             .as_ref()
@@ -274,7 +275,7 @@ impl SideUsage {
 
     fn add_queries(&mut self, queries: &[CodeQuery], source: Source, catalog: &SchemaCatalog) {
         for q in queries {
-            for usage in q.usages(catalog) {
+            for usage in usages(q, catalog) {
                 self.entries.push(Entry {
                     span: q.span.clone(),
                     source,
@@ -291,12 +292,12 @@ impl SideUsage {
     /// unknown (never a missing-schema error).
     fn add_mixed_queries(&mut self, queries: &[CodeQuery], other: &str, catalog: &SchemaCatalog) {
         for q in queries {
-            for usage in q.usages(catalog) {
+            for usage in usages(q, catalog) {
                 let explained = usage.unresolved.is_empty()
                     && usage
                         .tables
                         .iter()
-                        .all(|t| code::Catalog::columns(catalog, t).is_some());
+                        .all(|t| resolve::Catalog::columns(catalog, t).is_some());
                 if explained {
                     self.entries.push(Entry {
                         span: q.span.clone(),
@@ -319,10 +320,10 @@ impl SideUsage {
 
     fn add_orm(&mut self, orm: &[OrmUsage]) {
         for o in orm {
-            let cols: Vec<code::ColumnRef> = o
+            let cols: Vec<resolve::ColumnRef> = o
                 .columns
                 .iter()
-                .map(|c| code::ColumnRef {
+                .map(|c| resolve::ColumnRef {
                     table: o.table.clone(),
                     column: c.clone(),
                 })
@@ -330,18 +331,18 @@ impl SideUsage {
             self.entries.push(Entry {
                 span: o.span.clone(),
                 source: Source::Orm,
-                usage: code::Usage {
+                usage: resolve::Usage {
                     tables: vec![o.table.clone()],
                     written_tables: vec![o.table.clone()],
                     reads: cols.clone(),
                     writes: cols,
-                    insert: Some(code::InsertShape {
+                    insert: Some(resolve::InsertShape {
                         table: o.table.clone(),
                         columns: Some(o.columns.clone()),
                         values_per_row: Some(o.columns.len()),
                         from_select: false,
                     }),
-                    ..code::Usage::default()
+                    ..resolve::Usage::default()
                 },
                 sql: String::new(),
             });
@@ -354,9 +355,9 @@ impl SideUsage {
         if b.reads.is_empty() && b.writes.is_empty() {
             return;
         }
-        let cols = |v: &[(String, String)]| -> Vec<code::ColumnRef> {
+        let cols = |v: &[(String, String)]| -> Vec<resolve::ColumnRef> {
             v.iter()
-                .map(|(t, c)| code::ColumnRef {
+                .map(|(t, c)| resolve::ColumnRef {
                     table: t.clone(),
                     column: c.clone(),
                 })
@@ -376,12 +377,12 @@ impl SideUsage {
         self.entries.push(Entry {
             span: b.span.clone(),
             source: Source::Builder,
-            usage: code::Usage {
+            usage: resolve::Usage {
                 tables,
                 written_tables: written,
                 reads: cols(&b.reads),
                 writes: cols(&b.writes),
-                ..code::Usage::default()
+                ..resolve::Usage::default()
             },
             sql: String::new(),
         });
@@ -681,6 +682,14 @@ pub fn used_tables(side: &SideUsage) -> BTreeSet<String> {
     side.entries
         .iter()
         .flat_map(|e| e.usage.tables.iter().map(|t| table_key(t)))
+        .collect()
+}
+
+/// What each statement of a query uses, resolved against `catalog`.
+fn usages(q: &CodeQuery, catalog: &SchemaCatalog) -> Vec<resolve::Usage> {
+    q.statements
+        .iter()
+        .map(|s| resolve::resolve(s, catalog))
         .collect()
 }
 

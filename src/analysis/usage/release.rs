@@ -7,9 +7,10 @@ use super::{find_table, shown_name, CodeUsage, SideUsage};
 use crate::analysis::code_checks;
 use crate::analysis::incomplete::Incomplete;
 use crate::analysis::MigrationInput;
-use crate::code::{self, CodeQuery, ScanResult};
+use crate::code::{CodeQuery, ScanResult};
 use crate::engine::Engine;
 use crate::schema::Schema;
+use crate::sql::resolve;
 use crate::verdict::Finding;
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -170,7 +171,7 @@ fn usage_rows(old: &SideUsage, new: &SideUsage) -> Vec<UsageRow> {
     let mut rows: Vec<UsageRow> = Vec::new();
     for (side, name) in [(old, "old"), (new, "new")] {
         for e in &side.entries {
-            let cols = |v: &[code::ColumnRef]| {
+            let cols = |v: &[resolve::ColumnRef]| {
                 let mut c: Vec<String> = v
                     .iter()
                     .map(|c| format!("{}.{}", shown_name(&c.table), c.column))

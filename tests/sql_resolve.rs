@@ -1,9 +1,8 @@
 //! Resolving statements to the tables and columns they use, against a
 //! small catalog: aliases, joins, CTEs, subqueries, insert shapes, stars.
 
-use shipgate::code::resolve::Ambiguous;
-use shipgate::code::{resolve, Catalog, ColumnRef, Usage};
 use shipgate::engine::Engine;
+use shipgate::sql::resolve::{resolve, Ambiguous, Catalog, ColumnRef, Usage};
 use sqlparser::parser::Parser;
 
 struct Schema(Vec<(&'static str, Vec<&'static str>)>);
